@@ -1,0 +1,190 @@
+// RecordBatchView: a validated, zero-copy view of one Kafka v2 record batch;
+// RecordReader: iterates its records; RecordBatchBuilder: writes one.
+// Layout in record_batch_format.h.
+//
+// Validation happens at the boundary: RecordBatchView::Parse checks the header
+// of untrusted bytes (sizes, magic, CRC) and RecordReader checks every record
+// (lengths, varint overflow, truncation, record count), returning
+// kCorruptMessage statuses that name the offset and what was wrong. Nothing
+// here crashes on any input.
+//
+// Thread-safety: views and readers are values for one thread at a time; the
+// bytes they view must outlive them and not change meanwhile.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "record/record_batch_format.h"
+
+namespace samsa::record {
+
+class RecordBatchView {
+ public:
+  // Parses the batch at the start of `bytes`, which may continue past it.
+  // Checks: at least kBatchHeaderSize bytes, batchLength within [49, available
+  // - 12], magic 2, and (when `verify_crc`) the CRC-32C. The records section is
+  // not decoded here (see RecordReader).
+  static absl::StatusOr<RecordBatchView> Parse(std::string_view bytes, bool verify_crc = true);
+
+  // Size of the batch at the start of `bytes` from its batchLength, without
+  // other checks: lets a scanner skip batches. nullopt if fewer than 12 bytes.
+  static std::optional<int64_t> PeekSize(std::string_view bytes);
+
+  std::string_view bytes() const { return bytes_; }    // the whole batch
+  size_t size_in_bytes() const { return bytes_.size(); }  // 12 + batchLength
+
+  int64_t base_offset() const;
+  int32_t batch_length() const;
+  int32_t partition_leader_epoch() const;
+  int8_t magic() const;
+  uint32_t crc() const;  // as stored
+  int16_t attributes() const;
+  int32_t last_offset_delta() const;
+  int64_t last_offset() const { return base_offset() + last_offset_delta(); }
+  int64_t next_offset() const { return last_offset() + 1; }
+  int64_t base_timestamp() const;
+  int64_t max_timestamp() const;
+  int64_t producer_id() const;
+  int16_t producer_epoch() const;
+  int32_t base_sequence() const;
+  int32_t records_count() const;
+
+  CompressionType compression() const;
+  TimestampType timestamp_type() const;
+  bool is_transactional() const;
+  bool is_control() const;
+
+  // CRC-32C of bytes [21, end) as computed now.
+  uint32_t ComputeCrc() const;
+  bool IsCrcValid() const { return ComputeCrc() == crc(); }
+
+ private:
+  explicit RecordBatchView(std::string_view bytes) : bytes_(bytes) {}
+  std::string_view bytes_;
+};
+
+// A header as read: views into the batch (or its decompressed records).
+struct RecordHeaderView {
+  std::string_view key;
+  std::optional<std::string_view> value;  // nullopt: null header value
+};
+
+// One record as read: views into the batch (uncompressed) or into the
+// reader's decompressed buffer.
+struct RecordView {
+  int64_t offset = 0;     // base_offset + offsetDelta
+  int64_t timestamp = 0;  // baseTimestamp + timestampDelta, or maxTimestamp
+                          // for LogAppendTime batches (as Kafka's consumer does)
+  int8_t attributes = 0;
+  std::optional<std::string_view> key;    // nullopt: null key
+  std::optional<std::string_view> value;  // nullopt: tombstone
+  std::vector<RecordHeaderView> headers;
+};
+
+// Iterates the records of one batch, validating each. For a compressed batch
+// the records section is decompressed once, into a buffer the reader owns.
+class RecordReader {
+ public:
+  // Fails (kCorruptMessage) if decompression fails or the decompressed size
+  // passes `max_decompressed_bytes`.
+  static absl::StatusOr<RecordReader> Open(const RecordBatchView& batch,
+                                           size_t max_decompressed_bytes = 256u << 20);
+
+  // Reads the next record into `*out`: true if read, false at the end (after
+  // records_count records; trailing bytes or too few records are errors).
+  absl::StatusOr<bool> Next(RecordView* out);
+
+  // The bytes record views point into: the batch's own records section, or
+  // the decompressed buffer. Owned by the reader when decompressed.
+  std::string_view records_data() const { return data_; }
+  bool decompressed() const { return !owned_.empty() || batch_.compression() != CompressionType::kNone; }
+
+  RecordReader(RecordReader&&) noexcept;
+  RecordReader& operator=(RecordReader&&) noexcept;
+
+ private:
+  RecordReader(RecordBatchView batch, std::string owned);
+  RecordBatchView batch_;
+  std::string owned_;      // decompressed records, when compressed
+  std::string_view data_;  // what is parsed: into batch_ or owned_
+  size_t pos_ = 0;
+  int32_t read_ = 0;
+};
+
+// Validates every record of `batch` (RecordReader over all of it) and checks
+// that offset deltas run 0..records_count-1 with lastOffsetDelta matching
+// when `require_dense_offsets` (what a broker requires of a producer's batch).
+absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_offsets);
+
+// A header to write.
+struct RecordHeader {
+  std::string_view key;
+  std::optional<std::string_view> value;
+};
+
+struct RecordBatchOptions {
+  CompressionType compression = CompressionType::kNone;
+  TimestampType timestamp_type = TimestampType::kCreateTime;
+  int64_t base_offset = 0;
+  int32_t partition_leader_epoch = kNoPartitionLeaderEpoch;
+  int64_t producer_id = kNoProducerId;
+  int16_t producer_epoch = kNoProducerEpoch;
+  int32_t base_sequence = kNoSequence;
+  bool transactional = false;
+  bool control = false;
+  // Codec level; 0 means the codec's default.
+  int compression_level = 0;
+};
+
+// Builds one batch. Records get offset deltas 0, 1, 2, ... unless appended
+// with an explicit offset (gaps allowed, increasing), as compaction needs.
+class RecordBatchBuilder {
+ public:
+  explicit RecordBatchBuilder(RecordBatchOptions options = {});
+
+  void Append(int64_t timestamp, std::optional<std::string_view> key,
+              std::optional<std::string_view> value, absl::Span<const RecordHeader> headers = {});
+  // REQUIRES: offset > the previous record's offset and >= options.base_offset.
+  void AppendWithOffset(int64_t offset, int64_t timestamp, std::optional<std::string_view> key,
+                        std::optional<std::string_view> value,
+                        absl::Span<const RecordHeader> headers = {});
+
+  int32_t num_records() const { return num_records_; }
+  bool empty() const { return num_records_ == 0; }
+  // Size of the batch if built uncompressed now (header + records so far):
+  // an upper bound to check batch.size / max.message.bytes against.
+  size_t EstimatedSizeInBytes() const { return kBatchHeaderSize + records_.size(); }
+  // Bytes one more record of this shape would add (uncompressed).
+  static size_t EstimateRecordSize(int64_t timestamp_delta, int64_t offset_delta,
+                                   std::optional<std::string_view> key,
+                                   std::optional<std::string_view> value,
+                                   absl::Span<const RecordHeader> headers);
+
+  // Compresses, writes the header and the CRC. An empty builder yields an
+  // error. The builder is spent afterwards.
+  absl::StatusOr<std::string> Build();
+
+ private:
+  RecordBatchOptions options_;
+  std::string records_;  // encoded records, uncompressed
+  int32_t num_records_ = 0;
+  int64_t base_timestamp_ = 0;
+  int64_t max_timestamp_ = kNoTimestamp;
+  int64_t last_offset_ = -1;
+};
+
+// In-place edits of a batch held in a mutable buffer (a broker's Append).
+// REQUIRES: `batch` holds a batch that RecordBatchView::Parse accepted.
+void SetBaseOffset(char* batch, int64_t base_offset);          // not under the CRC
+void SetPartitionLeaderEpoch(char* batch, int32_t epoch);      // not under the CRC
+// Sets the LogAppendTime attribute and maxTimestamp = `timestamp`, then
+// rewrites the CRC (as Kafka's broker does for message.timestamp.type=LogAppendTime).
+void SetLogAppendTime(char* batch, int64_t timestamp);
+
+}  // namespace samsa::record
