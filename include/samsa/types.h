@@ -12,6 +12,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 
@@ -46,7 +47,31 @@ using PartitionId = StrongInt<struct PartitionIdTag, int32_t>;
 using BrokerId = StrongInt<struct BrokerIdTag, int32_t>;
 using LeaderEpoch = StrongInt<struct LeaderEpochTag, int32_t>;
 
+// A partition of a topic, printed as Kafka prints it: "topic-3".
+struct TopicPartition {
+  std::string topic;
+  int32_t partition = 0;
+
+  friend bool operator==(const TopicPartition&, const TopicPartition&) = default;
+  friend auto operator<=>(const TopicPartition&, const TopicPartition&) = default;
+  std::string ToString() const { return topic + "-" + std::to_string(partition); }
+  friend std::ostream& operator<<(std::ostream& os, const TopicPartition& tp) {
+    return os << tp.ToString();
+  }
+  template <typename H>
+  friend H AbslHashValue(H h, const TopicPartition& tp) {
+    return H::combine(std::move(h), tp.topic, tp.partition);
+  }
+};
+
 }  // namespace samsa
+
+template <>
+struct std::hash<samsa::TopicPartition> {
+  size_t operator()(const samsa::TopicPartition& tp) const noexcept {
+    return std::hash<std::string>()(tp.topic) * 31 + std::hash<int32_t>()(tp.partition);
+  }
+};
 
 template <typename Tag, typename Rep>
 struct std::hash<samsa::StrongInt<Tag, Rep>> {

@@ -1,0 +1,634 @@
+#include "log/log.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "record/record_batch.h"
+#include "samsa/errors.h"
+#include "util/logging.h"
+#include "util/status_macros.h"
+
+namespace samsa {
+
+using record::RecordBatchView;
+
+Log::Log(Options options) : options_(std::move(options)), env_(options_.env) {
+  WriterLock lock(&mu_);
+  config_ = options_.config;
+}
+
+Log::~Log() {
+  absl::Status s = Close();
+  if (!s.ok() && ErrorCodeOf(s) != ErrorCode::kKafkaStorageError) {
+    SAMSA_LOG(kWarning, "{}: close failed: {}", name(), std::string(s.message()));
+  }
+}
+
+std::string Log::name() const { return fmt::format("{}-{}", options_.topic, options_.partition); }
+
+absl::Status Log::StorageError(const absl::Status& cause, std::string_view what) const {
+  return KafkaError(ErrorCode::kKafkaStorageError,
+                    fmt::format("{}: {}: {}", name(), what, std::string(cause.message())));
+}
+
+absl::Status Log::CheckOpenLocked() const {
+  if (closed_.load()) return KafkaError(ErrorCode::kKafkaStorageError, fmt::format("{}: log is closed", name()));
+  return absl::OkStatus();
+}
+
+std::shared_ptr<LogSegment> Log::ActiveSegment() const {
+  ReaderLock lock(&mu_);
+  return segments_.rbegin()->second;
+}
+
+// --- Append ----------------------------------------------------------------------
+
+absl::StatusOr<LogAppendInfo> Log::AppendAsLeader(std::string records, int32_t leader_epoch,
+                                                  AppendOrigin origin) {
+  return Append(std::move(records), /*assign_offsets=*/true, leader_epoch, origin);
+}
+
+absl::StatusOr<LogAppendInfo> Log::AppendAsFollower(std::string records) {
+  return Append(std::move(records), /*assign_offsets=*/false, -1, AppendOrigin::kReplication);
+}
+
+absl::StatusOr<LogAppendInfo> Log::Append(std::string records, bool assign_offsets,
+                                          int32_t leader_epoch, AppendOrigin origin) {
+  const LogConfig config = this->config();
+  LogAppendInfo info;
+
+  // Validate every batch before anything is written (Kafka's analyzeAndValidateRecords).
+  struct Parsed {
+    size_t position;
+    size_t size;
+    int32_t records;
+    int64_t max_timestamp;
+  };
+  std::vector<Parsed> batches;
+  {
+    size_t pos = 0;
+    while (pos < records.size()) {
+      std::string_view rest(records.data() + pos, records.size() - pos);
+      absl::StatusOr<RecordBatchView> batch = RecordBatchView::Parse(rest, /*verify_crc=*/true);
+      if (!batch.ok()) {
+        return KafkaError(ErrorCode::kCorruptMessage,
+                          fmt::format("{}: batch at byte {} of the append: {}", name(), pos,
+                                      std::string(batch.status().message())));
+      }
+      if (static_cast<int64_t>(batch->size_in_bytes()) > config.max_message_bytes) {
+        return KafkaError(ErrorCode::kMessageTooLarge,
+                          fmt::format("{}: batch of {} bytes exceeds max.message.bytes {}", name(),
+                                      batch->size_in_bytes(), config.max_message_bytes));
+      }
+      if (origin == AppendOrigin::kClient) {
+        absl::Status valid = record::ValidateRecords(*batch, /*require_dense_offsets=*/true);
+        if (!valid.ok()) {
+          return KafkaError(ErrorCode::kCorruptMessage,
+                            fmt::format("{}: {}", name(), std::string(valid.message())));
+        }
+      }
+      batches.push_back({pos, batch->size_in_bytes(), batch->last_offset_delta() + 1,
+                         batch->max_timestamp()});
+      pos += batch->size_in_bytes();
+    }
+  }
+  if (static_cast<int64_t>(records.size()) > config.segment_bytes) {
+    return KafkaError(ErrorCode::kRecordListTooLarge,
+                      fmt::format("{}: an append of {} bytes exceeds segment.bytes {}", name(),
+                                  records.size(), config.segment_bytes));
+  }
+
+  MutexLock append_lock(&append_mu_);
+  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
+  if (batches.empty()) {
+    info.first_offset = info.last_offset = log_end_offset() - 1;
+    info.log_start_offset = log_start_offset();
+    return info;
+  }
+  const Offset leo = log_end_offset();
+  const int64_t now_ms = env_->clock()->NowMs();
+  const bool log_append_time =
+      config.message_timestamp_type == record::TimestampType::kLogAppendTime &&
+      origin != AppendOrigin::kReplication;
+
+  int64_t max_timestamp = -1;
+  Offset offset_of_max_timestamp;
+  Offset next = leo;
+  for (const Parsed& b : batches) {
+    char* batch = records.data() + b.position;
+    Offset base, last;
+    if (assign_offsets) {
+      base = next;
+      last = next + (b.records - 1);
+      record::SetBaseOffset(batch, base.value());
+      if (leader_epoch >= 0) record::SetPartitionLeaderEpoch(batch, leader_epoch);
+      if (log_append_time) record::SetLogAppendTime(batch, now_ms);
+    } else {
+      RecordBatchView view = *RecordBatchView::Parse(std::string_view(batch, b.size), false);
+      base = Offset(view.base_offset());
+      last = Offset(view.last_offset());
+      if (base < next) {
+        return KafkaError(ErrorCode::kInvalidRecord,
+                          fmt::format("{}: batch at offset {} does not follow offset {}", name(),
+                                      base.value(), next.value() - 1));
+      }
+    }
+    const int64_t ts = log_append_time ? now_ms : b.max_timestamp;
+    if (ts > max_timestamp) {
+      max_timestamp = ts;
+      offset_of_max_timestamp = last;
+    }
+    if (info.num_batches == 0) info.first_offset = base;
+    info.last_offset = last;
+    info.num_records += b.records;
+    ++info.num_batches;
+    next = last + 1;
+  }
+  info.max_timestamp = max_timestamp;
+  info.offset_of_max_timestamp = offset_of_max_timestamp;
+  info.log_append_time = log_append_time ? now_ms : -1;
+  info.valid_bytes = static_cast<int64_t>(records.size());
+
+  // Roll when this append would overflow the segment, when it is old enough,
+  // or when an index is full (Kafka's LogSegment.shouldRoll).
+  std::shared_ptr<LogSegment> segment = ActiveSegment();
+  const int64_t messages_size = static_cast<int64_t>(records.size());
+  const bool should_roll =
+      segment->size() > config.segment_bytes - messages_size ||
+      (segment->size() > 0 && segment->TimeWaitedForRoll(now_ms, max_timestamp) >
+                                  config.segment_ms - config.segment_jitter_ms) ||
+      segment->offset_index().IsFull() || segment->time_index().IsFull() ||
+      !segment->CanConvertToRelativeOffset(info.last_offset);
+  if (should_roll) {
+    SAMSA_RETURN_IF_ERROR(RollLocked(info.first_offset.value()));
+    segment = ActiveSegment();
+  }
+
+  absl::Status written =
+      segment->Append(info.last_offset, max_timestamp, offset_of_max_timestamp, records);
+  if (!written.ok()) return StorageError(written, "append failed");
+  {
+    WriterLock lock(&mu_);
+    log_end_offset_ = info.last_offset + 1;
+    leo_position_ = segment->size();
+    info.log_start_offset = log_start_offset_;
+  }
+  unflushed_records_ += info.num_records;
+  if (unflushed_records_ >= config.flush_messages) {
+    SAMSA_RETURN_IF_ERROR(FlushLocked(info.last_offset + 1));
+  }
+  return info;
+}
+
+// --- Read ------------------------------------------------------------------------
+
+absl::StatusOr<LogReadInfo> Log::Read(Offset start_offset, int64_t max_bytes, Offset max_offset,
+                                      bool min_one_batch) const {
+  LogReadInfo info;
+  info.fetch_offset = start_offset;
+  std::vector<std::shared_ptr<LogSegment>> candidates;
+  int64_t leo_position;
+  {
+    if (closed_.load()) {
+      return KafkaError(ErrorCode::kKafkaStorageError, fmt::format("{}: log is closed", name()));
+    }
+    ReaderLock lock(&mu_);
+    info.log_start_offset = log_start_offset_;
+    info.log_end_offset = log_end_offset_;
+    info.high_watermark = high_watermark_;
+    leo_position = leo_position_;
+    if (start_offset < log_start_offset_ || start_offset > log_end_offset_) {
+      return KafkaError(ErrorCode::kOffsetOutOfRange,
+                        fmt::format("{}: offset {} is outside the log [{}, {}]", name(),
+                                    start_offset.value(), log_start_offset_.value(),
+                                    log_end_offset_.value()));
+    }
+    auto it = segments_.upper_bound(start_offset);
+    if (it != segments_.begin()) --it;
+    for (; it != segments_.end(); ++it) candidates.push_back(it->second);
+  }
+  max_offset = std::min(max_offset, info.log_end_offset);
+  if (start_offset >= max_offset) return info;
+
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const LogSegment& segment = *candidates[i];
+    if (segment.base_offset() >= max_offset) break;
+    // The bytes of this segment below max_offset (a batch boundary: the high
+    // watermark or the LEO).
+    int64_t max_position;
+    if (i + 1 < candidates.size() && candidates[i + 1]->base_offset() <= max_offset) {
+      max_position = segment.size();
+    } else if (max_offset == info.log_end_offset) {
+      max_position = leo_position;
+    } else {
+      const OffsetPosition from = segment.offset_index().Lookup(max_offset);
+      absl::StatusOr<std::optional<BatchLocation>> at =
+          segment.TranslateOffset(max_offset, from.position, segment.size());
+      if (!at.ok()) return StorageError(at.status(), "read failed");
+      max_position = at->has_value() ? (*at)->position : segment.size();
+    }
+    absl::StatusOr<std::optional<SegmentReadResult>> read =
+        segment.Read(start_offset, max_bytes, max_position, min_one_batch);
+    if (!read.ok()) return StorageError(read.status(), "read failed");
+    if (read->has_value()) {
+      info.records = std::move((*read)->records);
+      return info;
+    }
+  }
+  return info;
+}
+
+absl::StatusOr<std::optional<TimestampOffset>> Log::FetchOffsetByTimestamp(int64_t timestamp) const {
+  std::vector<std::shared_ptr<LogSegment>> segments;
+  Offset log_start, log_end;
+  {
+    ReaderLock lock(&mu_);
+    log_start = log_start_offset_;
+    log_end = log_end_offset_;
+    for (const auto& [base, segment] : segments_) segments.push_back(segment);
+  }
+  if (timestamp == kEarliestTimestamp) return TimestampOffset{-1, log_start};
+  if (timestamp == kLatestTimestamp) return TimestampOffset{-1, log_end};
+  if (timestamp == kMaxTimestamp) {
+    const LogSegment* best = nullptr;
+    for (const auto& segment : segments) {
+      if (segment->max_timestamp_so_far() >= 0 &&
+          (best == nullptr || segment->max_timestamp_so_far() > best->max_timestamp_so_far())) {
+        best = segment.get();
+      }
+    }
+    if (best == nullptr) return std::nullopt;
+    // The first record carrying the largest timestamp.
+    absl::StatusOr<std::optional<TimestampOffset>> found =
+        best->FindOffsetByTimestamp(best->max_timestamp_so_far(), log_start);
+    if (!found.ok()) return StorageError(found.status(), "timestamp lookup failed");
+    return *found;
+  }
+  if (timestamp < 0) {
+    return KafkaError(ErrorCode::kInvalidRequest,
+                      fmt::format("{}: invalid timestamp {} to look up", name(), timestamp));
+  }
+  for (const auto& segment : segments) {
+    if (segment->LargestTimestamp() < timestamp) continue;
+    absl::StatusOr<std::optional<TimestampOffset>> found =
+        segment->FindOffsetByTimestamp(timestamp, log_start);
+    if (!found.ok()) return StorageError(found.status(), "timestamp lookup failed");
+    if (found->has_value()) return *found;
+  }
+  return std::nullopt;
+}
+
+// --- Accessors -------------------------------------------------------------------
+
+Offset Log::log_start_offset() const {
+  ReaderLock lock(&mu_);
+  return log_start_offset_;
+}
+Offset Log::log_end_offset() const {
+  ReaderLock lock(&mu_);
+  return log_end_offset_;
+}
+Offset Log::high_watermark() const {
+  ReaderLock lock(&mu_);
+  return high_watermark_;
+}
+Offset Log::recovery_point() const {
+  ReaderLock lock(&mu_);
+  return recovery_point_;
+}
+void Log::UpdateHighWatermark(Offset high_watermark) {
+  WriterLock lock(&mu_);
+  high_watermark_ = std::clamp(high_watermark, log_start_offset_, log_end_offset_);
+}
+int64_t Log::size_in_bytes() const {
+  ReaderLock lock(&mu_);
+  int64_t total = 0;
+  for (const auto& [base, segment] : segments_) total += segment->size();
+  return total;
+}
+int32_t Log::num_segments() const {
+  ReaderLock lock(&mu_);
+  return static_cast<int32_t>(segments_.size());
+}
+std::vector<Offset> Log::segment_base_offsets() const {
+  ReaderLock lock(&mu_);
+  std::vector<Offset> bases;
+  for (const auto& [base, segment] : segments_) bases.push_back(base);
+  return bases;
+}
+int64_t Log::last_flush_time_ms() const {
+  ReaderLock lock(&mu_);
+  return last_flush_time_ms_;
+}
+LogConfig Log::config() const {
+  ReaderLock lock(&mu_);
+  return config_;
+}
+void Log::UpdateConfig(const LogConfig& config) {
+  WriterLock lock(&mu_);
+  config_ = config;
+}
+
+// --- Roll, flush -----------------------------------------------------------------
+
+absl::Status Log::Roll() {
+  MutexLock lock(&append_mu_);
+  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
+  return RollLocked(std::nullopt);
+}
+
+absl::Status Log::RollLocked(std::optional<int64_t> expected_next_offset) {
+  std::shared_ptr<LogSegment> active = ActiveSegment();
+  const Offset new_base = log_end_offset();
+  if (active->base_offset() == new_base) {
+    // Kafka: an empty active segment at the same base is reused.
+    if (active->size() == 0) return absl::OkStatus();
+    return KafkaError(ErrorCode::kKafkaStorageError,
+                      fmt::format("{}: cannot roll: segment {} already exists", name(),
+                                  new_base.value()));
+  }
+  active->OnBecomeInactive();
+  absl::StatusOr<std::shared_ptr<LogSegment>> segment =
+      LogSegment::Create(env_, options_.dir, new_base, config());
+  if (!segment.ok()) return StorageError(segment.status(), "roll failed");
+  {
+    WriterLock lock(&mu_);
+    segments_.emplace(new_base, *segment);
+    leo_position_ = 0;
+  }
+  dir_needs_sync_ = true;
+  SAMSA_LOG(kDebug, "{}: rolled new segment at offset {}", name(), new_base.value());
+  return absl::OkStatus();
+}
+
+absl::Status Log::Flush() {
+  MutexLock lock(&append_mu_);
+  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
+  return FlushLocked(log_end_offset());
+}
+
+absl::Status Log::FlushUpTo(Offset offset) {
+  MutexLock lock(&append_mu_);
+  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
+  return FlushLocked(std::min(offset, log_end_offset()));
+}
+
+absl::Status Log::FlushLocked(Offset offset) {
+  std::vector<std::shared_ptr<LogSegment>> to_flush;
+  {
+    ReaderLock lock(&mu_);
+    if (offset <= recovery_point_ && !dir_needs_sync_) return absl::OkStatus();
+    if (offset > recovery_point_) {
+      // Segments holding offsets in [recovery point, offset).
+      auto it = segments_.upper_bound(recovery_point_);
+      if (it != segments_.begin()) --it;
+      for (; it != segments_.end() && it->first < offset; ++it) to_flush.push_back(it->second);
+    }
+  }
+  for (const auto& segment : to_flush) {
+    absl::Status s = segment->Flush();
+    if (!s.ok()) return StorageError(s, "flush failed");
+  }
+  if (dir_needs_sync_) {
+    absl::Status s = env_->SyncDir(options_.dir);
+    if (!s.ok()) return StorageError(s, "directory sync failed");
+    dir_needs_sync_ = false;
+  }
+  WriterLock lock(&mu_);
+  recovery_point_ = std::max(recovery_point_, offset);
+  last_flush_time_ms_ = env_->clock()->NowMs();
+  if (offset >= log_end_offset_) unflushed_records_ = 0;
+  return absl::OkStatus();
+}
+
+// --- Truncation --------------------------------------------------------------------
+
+absl::StatusOr<Offset> Log::Truncate(Offset offset) {
+  MutexLock append_lock(&append_mu_);
+  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
+  if (offset < Offset(0)) {
+    return KafkaError(ErrorCode::kInvalidRequest,
+                      fmt::format("{}: cannot truncate to negative offset {}", name(), offset.value()));
+  }
+  if (offset >= log_end_offset()) return log_end_offset();
+  std::vector<std::shared_ptr<LogSegment>> doomed;
+  std::shared_ptr<LogSegment> keep;
+  {
+    ReaderLock lock(&mu_);
+    if (offset <= segments_.begin()->first || offset < log_start_offset_) keep = nullptr;
+    else keep = std::prev(segments_.upper_bound(offset))->second;
+  }
+  if (keep == nullptr) {
+    SAMSA_RETURN_IF_ERROR(TruncateFullyAndStartAtLocked(offset));
+    return offset;
+  }
+  {
+    WriterLock lock(&mu_);
+    for (auto it = segments_.upper_bound(keep->base_offset()); it != segments_.end();) {
+      doomed.push_back(it->second);
+      it = segments_.erase(it);
+    }
+  }
+  for (const auto& segment : doomed) SAMSA_RETURN_IF_ERROR(DeleteSegmentFiles(segment, "truncation"));
+  absl::StatusOr<int64_t> removed = keep->TruncateTo(offset);
+  if (!removed.ok()) return StorageError(removed.status(), "truncate failed");
+  absl::StatusOr<Offset> next = keep->ReadNextOffset();
+  if (!next.ok()) return StorageError(next.status(), "truncate failed");
+  WriterLock lock(&mu_);
+  log_end_offset_ = *next;
+  leo_position_ = keep->size();
+  high_watermark_ = std::min(high_watermark_, log_end_offset_);
+  recovery_point_ = std::min(recovery_point_, log_end_offset_);
+  log_start_offset_ = std::min(log_start_offset_, log_end_offset_);
+  SAMSA_LOG(kInfo, "{}: truncated to offset {} (log end offset now {})", name(), offset.value(),
+            log_end_offset_.value());
+  return log_end_offset_;
+}
+
+absl::Status Log::TruncateFullyAndStartAt(Offset offset) {
+  MutexLock lock(&append_mu_);
+  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
+  return TruncateFullyAndStartAtLocked(offset);
+}
+
+absl::Status Log::TruncateFullyAndStartAtLocked(Offset offset) {
+  std::vector<std::shared_ptr<LogSegment>> doomed;
+  {
+    ReaderLock lock(&mu_);
+    for (const auto& [base, segment] : segments_) doomed.push_back(segment);
+  }
+  // Create the new segment first so the log is never without one; a stale
+  // segment at the same base is replaced by Create.
+  for (const auto& segment : doomed) {
+    if (segment->base_offset() != offset) {
+      SAMSA_RETURN_IF_ERROR(DeleteSegmentFiles(segment, "full truncation"));
+    }
+  }
+  absl::StatusOr<std::shared_ptr<LogSegment>> fresh =
+      LogSegment::Create(env_, options_.dir, offset, config());
+  if (!fresh.ok()) return StorageError(fresh.status(), "truncate failed");
+  dir_needs_sync_ = true;
+  WriterLock lock(&mu_);
+  segments_.clear();
+  segments_.emplace(offset, *fresh);
+  log_start_offset_ = log_end_offset_ = high_watermark_ = recovery_point_ = offset;
+  leo_position_ = 0;
+  SAMSA_LOG(kInfo, "{}: truncated fully; starting again at offset {}", name(), offset.value());
+  return absl::OkStatus();
+}
+
+// --- Retention ---------------------------------------------------------------------
+
+absl::StatusOr<Offset> Log::DeleteRecordsBefore(Offset offset) {
+  MutexLock append_lock(&append_mu_);
+  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
+  {
+    WriterLock lock(&mu_);
+    if (offset == Offset(-1)) offset = high_watermark_;
+    if (offset < Offset(0) || offset > high_watermark_) {
+      return KafkaError(ErrorCode::kOffsetOutOfRange,
+                        fmt::format("{}: cannot delete records before offset {}: the high "
+                                    "watermark is {}",
+                                    name(), offset.value(), high_watermark_.value()));
+    }
+    if (offset <= log_start_offset_) return log_start_offset_;
+    log_start_offset_ = offset;
+  }
+  SAMSA_LOG(kInfo, "{}: log start offset moved to {} by a delete-records request", name(),
+            offset.value());
+  // The predicates run under mu_: they must not call accessors that lock it.
+  SAMSA_RETURN_IF_ERROR(DeleteSegmentsWhile(
+                            [offset](const LogSegment&, std::optional<Offset> next_base) {
+                              return next_base && *next_base <= offset;
+                            },
+                            "below the log start offset")
+                            .status());
+  return log_start_offset();
+}
+
+absl::StatusOr<int32_t> Log::DeleteOldSegments() {
+  MutexLock lock(&append_mu_);
+  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
+  const LogConfig config = this->config();
+  int32_t deleted = 0;
+  if (config.cleanup_policy != CleanupPolicy::kCompact) {
+    if (config.retention_ms >= 0) {
+      const int64_t now_ms = env_->clock()->NowMs();
+      SAMSA_ASSIGN_OR_RETURN(
+          int32_t n, DeleteSegmentsWhile(
+                         [&](const LogSegment& segment, std::optional<Offset>) {
+                           return now_ms - segment.LargestTimestamp() > config.retention_ms;
+                         },
+                         "past retention.ms"));
+      deleted += n;
+    }
+    if (config.retention_bytes >= 0) {
+      int64_t excess = size_in_bytes() - config.retention_bytes;
+      SAMSA_ASSIGN_OR_RETURN(int32_t n, DeleteSegmentsWhile(
+                                            [&](const LogSegment& segment, std::optional<Offset>) {
+                                              if (excess - segment.size() < 0) return false;
+                                              excess -= segment.size();
+                                              return true;
+                                            },
+                                            "past retention.bytes"));
+      deleted += n;
+    }
+  }
+  const Offset log_start = log_start_offset();  // stable: changed only under append_mu_
+  SAMSA_ASSIGN_OR_RETURN(int32_t n, DeleteSegmentsWhile(
+                                        [log_start](const LogSegment&, std::optional<Offset> next_base) {
+                                          return next_base && *next_base <= log_start;
+                                        },
+                                        "below the log start offset"));
+  return deleted + n;
+}
+
+absl::StatusOr<int32_t> Log::DeleteSegmentsWhile(
+    const std::function<bool(const LogSegment&, std::optional<Offset> next_base)>& predicate,
+    const char* reason) {
+  // Oldest first, stopping at the first segment the predicate spares, at an
+  // empty active segment, and at any segment not wholly below the high
+  // watermark (Kafka's deletableSegments).
+  std::vector<std::shared_ptr<LogSegment>> deletable;
+  {
+    ReaderLock lock(&mu_);
+    for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+      auto next = std::next(it);
+      const std::optional<Offset> next_base =
+          next == segments_.end() ? std::nullopt : std::optional<Offset>(next->first);
+      const Offset upper_bound = next_base.value_or(log_end_offset_);
+      const bool is_last_and_empty = !next_base && it->second->size() == 0;
+      if (is_last_and_empty || high_watermark_ < upper_bound || !predicate(*it->second, next_base)) {
+        break;
+      }
+      deletable.push_back(it->second);
+    }
+  }
+  if (deletable.empty()) return 0;
+  // Deleting every segment: roll first so that an (empty) active segment
+  // remains, as Kafka does.
+  if (deletable.size() == static_cast<size_t>(num_segments())) {
+    SAMSA_RETURN_IF_ERROR(RollLocked(std::nullopt));
+  }
+  {
+    WriterLock lock(&mu_);
+    for (const auto& segment : deletable) segments_.erase(segment->base_offset());
+    log_start_offset_ = std::max(log_start_offset_, segments_.begin()->first);
+    high_watermark_ = std::max(high_watermark_, log_start_offset_);
+    recovery_point_ = std::max(recovery_point_, log_start_offset_);
+  }
+  for (const auto& segment : deletable) SAMSA_RETURN_IF_ERROR(DeleteSegmentFiles(segment, reason));
+  return static_cast<int32_t>(deletable.size());
+}
+
+absl::Status Log::DeleteSegmentFiles(const std::shared_ptr<LogSegment>& segment,
+                                     const char* reason) {
+  // Kafka renames to .deleted first so that a crash mid-way leaves files that
+  // the next start recognises and removes; readers holding the segment keep
+  // their open handle.
+  SAMSA_LOG(kInfo, "{}: deleting segment {} ({} bytes): {}", name(), segment->base_offset().value(),
+            segment->size(), reason);
+  absl::Status s = segment->ChangeFileSuffixes("", ".deleted");
+  if (s.ok()) s = segment->DeleteFiles();
+  if (!s.ok()) return StorageError(s, fmt::format("deleting segment {}", segment->base_offset().value()));
+  return absl::OkStatus();
+}
+
+// --- Close, delete -------------------------------------------------------------------
+
+absl::Status Log::Close() {
+  MutexLock append_lock(&append_mu_);
+  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
+  {
+    ReaderLock lock(&mu_);
+    for (const auto& [base, segment] : segments_) segment->OnBecomeInactive();
+  }
+  absl::Status flushed = FlushLocked(log_end_offset());
+  // Indexes of segments below the recovery point may hold the entry just
+  // added by OnBecomeInactive: write them all.
+  {
+    ReaderLock lock(&mu_);
+    for (const auto& [base, segment] : segments_) {
+      if (flushed.ok()) flushed = segment->Flush();
+      segment->Close();
+    }
+  }
+  closed_.store(true);
+  if (!flushed.ok()) return StorageError(flushed, "flush on close failed");
+  return absl::OkStatus();
+}
+
+absl::Status Log::Delete() {
+  absl::Status closed = Close();
+  if (!closed.ok() && ErrorCodeOf(closed) != ErrorCode::kKafkaStorageError) return closed;
+  {
+    WriterLock lock(&mu_);
+    segments_.clear();
+  }
+  absl::Status s = DeleteRecursively(env_, options_.dir);
+  if (!s.ok()) return StorageError(s, "deleting the log directory failed");
+  return absl::OkStatus();
+}
+
+}  // namespace samsa

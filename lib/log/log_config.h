@@ -1,0 +1,41 @@
+// LogConfig: the per-topic settings that govern one partition's log, with
+// Kafka's names and defaults (a topic config overrides the broker's log.*
+// default of the same meaning).
+//
+// Thread-safety: a plain value. A Log copies it; Log::UpdateConfig replaces it.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+#include "record/record_batch_format.h"
+
+namespace samsa {
+
+enum class CleanupPolicy { kDelete, kCompact, kCompactDelete };
+
+struct LogConfig {
+  static constexpr int64_t kNoLimit = std::numeric_limits<int64_t>::max();
+
+  int64_t segment_bytes = 1LL << 30;               // segment.bytes (log.segment.bytes)
+  int64_t segment_ms = 7LL * 24 * 3600 * 1000;     // segment.ms (log.roll.ms / log.roll.hours=168)
+  int64_t segment_jitter_ms = 0;                   // segment.jitter.ms
+  int64_t segment_index_bytes = 10LL << 20;        // segment.index.bytes (log.index.size.max.bytes)
+  int32_t index_interval_bytes = 4096;             // index.interval.bytes
+  int64_t retention_bytes = -1;                    // retention.bytes (-1: no size limit)
+  int64_t retention_ms = 7LL * 24 * 3600 * 1000;   // retention.ms (log.retention.hours=168; -1: forever)
+  int64_t flush_messages = kNoLimit;               // flush.messages (log.flush.interval.messages)
+  int64_t flush_ms = kNoLimit;                     // flush.ms (log.flush.interval.ms)
+  int32_t max_message_bytes = 1048588;             // max.message.bytes (message.max.bytes)
+  record::TimestampType message_timestamp_type =   // message.timestamp.type
+      record::TimestampType::kCreateTime;
+  CleanupPolicy cleanup_policy = CleanupPolicy::kDelete;  // cleanup.policy
+  int64_t file_delete_delay_ms = 60000;            // file.delete.delay.ms
+  int64_t delete_retention_ms = 24LL * 3600 * 1000;  // delete.retention.ms
+  double min_cleanable_dirty_ratio = 0.5;          // min.cleanable.dirty.ratio
+  int64_t min_compaction_lag_ms = 0;               // min.compaction.lag.ms
+  int32_t min_insync_replicas = 1;                 // min.insync.replicas
+};
+
+}  // namespace samsa

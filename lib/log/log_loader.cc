@@ -1,0 +1,194 @@
+// Log::Open: loading segments and recovering after an unclean shutdown, as
+// Kafka's LogLoader does.
+#include <algorithm>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "log/log.h"
+#include "samsa/errors.h"
+#include "util/logging.h"
+#include "util/status_macros.h"
+
+namespace samsa {
+namespace {
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// "00000000000000367814.log" -> 367814; nullopt for anything else.
+std::optional<Offset> ParseSegmentName(std::string_view name, std::string_view suffix) {
+  if (!EndsWith(name, suffix) || name.size() != 20 + suffix.size()) return std::nullopt;
+  int64_t value = 0;
+  for (char c : name.substr(0, 20)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (value > (std::numeric_limits<int64_t>::max() - (c - '0')) / 10) return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return Offset(value);
+}
+
+constexpr int64_t kLargeSegmentBytes = 64 << 20;
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Log>> Log::Open(Options options) {
+  if (options.env == nullptr || options.dir.empty()) {
+    return absl::InvalidArgumentError("Log::Open needs an env and a directory");
+  }
+  std::unique_ptr<Log> log(new Log(std::move(options)));
+  SAMSA_RETURN_IF_ERROR(log->Load());
+  return log;
+}
+
+absl::Status Log::Load() {
+  const std::string& dir = options_.dir;
+  SAMSA_RETURN_IF_ERROR(CreateDirs(env_, dir));
+  SAMSA_ASSIGN_OR_RETURN(std::vector<std::string> children, env_->GetChildren(dir));
+
+  // Leftovers of operations a crash interrupted: files being deleted, and
+  // temporary files of atomic writes. (Compaction's .cleaned/.swap files are
+  // likewise incomplete work; the originals they would replace are intact.)
+  std::vector<Offset> bases;
+  std::vector<std::string> index_files;
+  for (const std::string& child : children) {
+    if (EndsWith(child, ".deleted") || EndsWith(child, ".cleaned") || EndsWith(child, ".swap") ||
+        EndsWith(child, ".tmp")) {
+      SAMSA_LOG(kInfo, "{}: removing leftover {}", name(), child);
+      SAMSA_RETURN_IF_ERROR(env_->DeleteFile(JoinPath(dir, child)));
+      continue;
+    }
+    if (auto base = ParseSegmentName(child, ".log")) {
+      bases.push_back(*base);
+    } else if (EndsWith(child, ".index") || EndsWith(child, ".timeindex")) {
+      index_files.push_back(child);
+    }
+  }
+  std::sort(bases.begin(), bases.end());
+  // Index files without their .log are orphans (Kafka deletes them too).
+  for (const std::string& index : index_files) {
+    const std::string stem = index.substr(0, index.find('.'));
+    if (!std::binary_search(bases.begin(), bases.end(),
+                            ParseSegmentName(stem + ".log", ".log").value_or(Offset(-1)))) {
+      SAMSA_LOG(kInfo, "{}: removing orphan index {}", name(), index);
+      SAMSA_RETURN_IF_ERROR(env_->DeleteFile(JoinPath(dir, index)));
+    }
+  }
+
+  LogConfig config;
+  {
+    ReaderLock lock(&mu_);
+    config = config_;
+  }
+  const Offset recovery_point = options_.recovery_point;
+  recovery_info_.clean_shutdown = options_.had_clean_shutdown;
+  recovery_info_.recovery_point_before = recovery_point;
+
+  std::vector<std::shared_ptr<LogSegment>> loaded;
+  for (size_t i = 0; i < bases.size(); ++i) {
+    bool rebuild = false;
+    SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<LogSegment> segment,
+                           LogSegment::Open(env_, dir, bases[i], config, &rebuild));
+    if (rebuild) {
+      // Below the recovery point every byte was synced: a bad batch there is
+      // corruption to report, not a torn tail to cut.
+      const bool synced = i + 1 < bases.size() && bases[i + 1] <= recovery_point;
+      absl::StatusOr<SegmentRecoveryResult> r = segment->Recover(/*truncate_invalid=*/!synced);
+      if (!r.ok()) return StorageError(r.status(), "rebuilding the indexes of a synced segment");
+      ++recovery_info_.indexes_rebuilt;
+      if (r->truncated_bytes > 0) {
+        recovery_info_.truncated_bytes += r->truncated_bytes;
+        recovery_info_.problems.push_back(
+            fmt::format("{}: cut {} bytes at {}", segment->log_path(), r->truncated_bytes,
+                        r->problem));
+      }
+    }
+    loaded.push_back(std::move(segment));
+  }
+  recovery_info_.segments_loaded = static_cast<int32_t>(loaded.size());
+
+  // After an unclean shutdown, validate every segment that may hold bytes past
+  // the recovery point; the first invalid byte ends the log.
+  bool recovered = false;
+  if (!options_.had_clean_shutdown && !loaded.empty()) {
+    size_t first = 0;
+    while (first + 1 < loaded.size() && loaded[first + 1]->base_offset() <= recovery_point) ++first;
+    const size_t total = loaded.size() - first;
+    if (total > 0) {
+      SAMSA_LOG(kInfo, "{}: recovering {} segment(s) from offset {} after an unclean shutdown",
+                name(), total, loaded[first]->base_offset().value());
+    }
+    for (size_t i = first; i < loaded.size(); ++i) {
+      if (loaded[i]->size() >= kLargeSegmentBytes) {
+        SAMSA_LOG(kInfo, "{}: recovering segment {}/{} ({} bytes)", name(), i - first + 1,
+                  total, loaded[i]->size());
+      }
+      SAMSA_ASSIGN_OR_RETURN(SegmentRecoveryResult r, loaded[i]->Recover(true));
+      ++recovery_info_.segments_recovered;
+      recovered = true;
+      if (r.truncated_bytes > 0) {
+        recovery_info_.truncated_bytes += r.truncated_bytes;
+        recovery_info_.problems.push_back(fmt::format("{}: cut {} bytes at {}",
+                                                      loaded[i]->log_path(), r.truncated_bytes,
+                                                      r.problem));
+        // Whatever follows a hole cannot be trusted to follow it in order.
+        for (size_t j = i + 1; j < loaded.size(); ++j) {
+          recovery_info_.problems.push_back(
+              fmt::format("{}: deleted, it followed a corrupt tail", loaded[j]->log_path()));
+          SAMSA_RETURN_IF_ERROR(loaded[j]->DeleteFiles());
+          ++recovery_info_.segments_deleted;
+        }
+        loaded.resize(i + 1);
+        break;
+      }
+    }
+  }
+
+  if (loaded.empty()) {
+    const Offset start = options_.log_start_offset.value_or(Offset(0));
+    SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<LogSegment> segment,
+                           LogSegment::Create(env_, dir, start, config));
+    loaded.push_back(std::move(segment));
+    MutexLock lock(&append_mu_);
+    dir_needs_sync_ = true;
+  }
+
+  SAMSA_ASSIGN_OR_RETURN(Offset log_end, loaded.back()->ReadNextOffset());
+  const Offset first_base = loaded.front()->base_offset();
+  Offset log_start = std::max(first_base, options_.log_start_offset.value_or(first_base));
+  log_start = std::min(log_start, log_end);
+  {
+    WriterLock lock(&mu_);
+    for (auto& segment : loaded) segments_.emplace(segment->base_offset(), segment);
+    log_start_offset_ = log_start;
+    log_end_offset_ = log_end;
+    leo_position_ = loaded.back()->size();
+    // One replica: everything recovered is committed. Replication overrides it.
+    high_watermark_ = log_end;
+    recovery_point_ = options_.had_clean_shutdown ? log_end : std::min(recovery_point, log_end);
+    last_flush_time_ms_ = env_->clock()->NowMs();
+  }
+  recovery_info_.log_end_offset = log_end;
+
+  if (recovered) {
+    // The recovered bytes are valid now; make them durable so the recovery
+    // point covers them and the rebuilt indexes reach their files.
+    MutexLock lock(&append_mu_);
+    SAMSA_RETURN_IF_ERROR(FlushLocked(log_end));
+    if (recovery_info_.truncated_bytes > 0) {
+      SAMSA_LOG(kWarning,
+                "{}: recovered after an unclean shutdown: cut {} unsynced or corrupt bytes; "
+                "log end offset is {} ({})",
+                name(), recovery_info_.truncated_bytes, log_end.value(),
+                fmt::join(recovery_info_.problems, "; "));
+    } else {
+      SAMSA_LOG(kInfo, "{}: recovered {} segment(s) after an unclean shutdown, nothing lost; "
+                "log end offset {}", name(), recovery_info_.segments_recovered,
+                log_end.value());
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace samsa

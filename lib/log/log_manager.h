@@ -1,0 +1,102 @@
+// LogManager: every partition log of one broker, across its log.dirs
+// (kafka.log.LogManager).
+//
+// Open() takes each dir's .lock (a second broker on the same dir fails
+// clearly), reads the dir's clean-shutdown marker and checkpoints, loads every
+// <topic>-<partition> directory — recovering it when the dir was not shut
+// down cleanly — and removes the marker so that a later crash is not taken for
+// a clean stop. Close() flushes and closes every log, writes the checkpoints
+// and then the marker.
+//
+// New partitions go to the log dir holding the fewest partitions, as Kafka
+// places them. The broker drives the periodic work (retention every
+// log.retention.check.interval.ms, flushes, checkpoints) by calling
+// CleanupLogs / FlushDirtyLogs / Checkpoint* from its scheduler.
+//
+// Thread-safety: thread-safe. Log pointers stay valid until DeleteLog or
+// Close; each Log is itself thread-safe.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "log/log.h"
+#include "samsa/env.h"
+#include "samsa/types.h"
+#include "util/mutex.h"
+
+namespace samsa {
+
+struct LogManagerRecoverySummary {
+  int32_t logs_loaded = 0;
+  int32_t logs_recovered = 0;        // scanned after an unclean shutdown
+  int64_t truncated_bytes = 0;
+  std::vector<std::string> unclean_dirs;
+  std::vector<std::string> problems;  // one line per cut tail / deleted segment
+};
+
+class LogManager {
+ public:
+  struct Options {
+    Env* env = nullptr;  // must outlive the LogManager
+    std::vector<std::string> log_dirs;
+    LogConfig default_config;
+    // The config of an existing topic's logs at load time (topic overrides
+    // over the defaults); default_config when unset.
+    std::function<LogConfig(const std::string& topic)> config_for_topic;
+  };
+
+  static absl::StatusOr<std::unique_ptr<LogManager>> Open(Options options);
+  // Closes if still open.
+  ~LogManager();
+
+  // "<topic>-<partition>" -> the TopicPartition; nullopt for other names
+  // (including Kafka's "-delete", "-future" and "-stray" directories).
+  static std::optional<TopicPartition> ParseLogDirName(std::string_view name);
+
+  // The log of a partition, or nullptr.
+  Log* GetLog(const TopicPartition& tp) const;
+  // The log of a partition, created (empty) with `config` if missing.
+  absl::StatusOr<Log*> GetOrCreateLog(const TopicPartition& tp, const LogConfig& config);
+  std::vector<std::pair<TopicPartition, Log*>> AllLogs() const;
+  // Closes and deletes a partition's log with its directory.
+  absl::Status DeleteLog(const TopicPartition& tp);
+
+  // Retention over every log; returns the segments deleted.
+  absl::StatusOr<int32_t> CleanupLogs();
+  // Flushes logs whose last flush is older than their flush.ms.
+  absl::Status FlushDirtyLogs();
+  absl::Status CheckpointRecoveryPoints();
+  absl::Status CheckpointLogStartOffsets();
+
+  const LogManagerRecoverySummary& recovery_summary() const { return recovery_; }
+  const std::vector<std::string>& log_dirs() const { return options_.log_dirs; }
+
+  // Flushes and closes all logs, writes checkpoints and the clean-shutdown
+  // marker, releases the dir locks. Later calls fail.
+  absl::Status Close();
+
+ private:
+  explicit LogManager(Options options);
+  absl::Status Load();
+  absl::Status CheckpointLocked(const char* file_name,
+                                const std::function<Offset(const Log&)>& offset_of)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string DirOf(const Log& log) const;
+
+  Options options_;
+  Env* const env_;
+  LogManagerRecoverySummary recovery_;
+
+  mutable Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::unique_ptr<FileLock>> locks_ ABSL_GUARDED_BY(mu_);
+  std::map<TopicPartition, std::unique_ptr<Log>> logs_ ABSL_GUARDED_BY(mu_);
+  std::map<TopicPartition, std::string> log_dir_of_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace samsa
