@@ -42,8 +42,7 @@ class MemFile final : public File {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::string_view> ReadAt(uint64_t offset, size_t n,
-                                          char* scratch) const override {
+  absl::StatusOr<std::string_view> ReadAt(uint64_t offset, size_t n, char* scratch) const override {
     // Always a copy into scratch: a view of the storage would not keep it alive.
     if (data_ == nullptr) return ClosedFileError("read", path_);
     return std::string_view(scratch, data_->ReadAt(offset, n, scratch));
@@ -130,8 +129,7 @@ class MemEnv final : public Env {
  public:
   explicit MemEnv(Clock* clock) : clock_(clock), locks_(std::make_shared<LockTable>()) {}
 
-  absl::StatusOr<std::unique_ptr<File>> OpenFile(const std::string& path,
-                                                 OpenMode mode) override {
+  absl::StatusOr<std::unique_ptr<File>> OpenFile(const std::string& path, OpenMode mode) override {
     MutexLock lock(&mu_);
     absl::StatusOr<std::shared_ptr<MemFileData>> data = OpenLocked(path, mode, "open");
     if (!data.ok()) return data.status();

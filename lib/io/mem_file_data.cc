@@ -31,9 +31,9 @@ void MemFileData::Append(std::string_view data) {
   WriterLock lock(&mu_);
   if (chunks_.empty() || chunks_.back().capacity - chunks_.back().length < data.size()) {
     // Chunks grow with the file, so that a small file takes little memory.
-    const size_t capacity = std::max(
-        static_cast<size_t>(std::clamp<uint64_t>(size_, kMinChunkBytes, kMaxChunkBytes)),
-        data.size());
+    const size_t capacity =
+        std::max(static_cast<size_t>(std::clamp<uint64_t>(size_, kMinChunkBytes, kMaxChunkBytes)),
+                 data.size());
     chunks_.push_back(Chunk{AllocateChunk(capacity), size_, capacity, 0});
   }
   Chunk& chunk = chunks_.back();

@@ -63,8 +63,7 @@ class PosixFile final : public File {
     return absl::OkStatus();
   }
 
-  absl::StatusOr<std::string_view> ReadAt(uint64_t offset, size_t n,
-                                          char* scratch) const override {
+  absl::StatusOr<std::string_view> ReadAt(uint64_t offset, size_t n, char* scratch) const override {
     if (fd_ < 0) return ClosedFileError("read", path_);
     size_t total = 0;
     while (total < n) {
@@ -218,8 +217,7 @@ class PosixEnv final : public Env {
  public:
   explicit PosixEnv(Clock* clock) : clock_(clock) {}
 
-  absl::StatusOr<std::unique_ptr<File>> OpenFile(const std::string& path,
-                                                 OpenMode mode) override {
+  absl::StatusOr<std::unique_ptr<File>> OpenFile(const std::string& path, OpenMode mode) override {
     int flags = O_RDWR | O_APPEND | O_CLOEXEC;
     switch (mode) {
       case OpenMode::kOpenExisting:

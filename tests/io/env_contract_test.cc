@@ -18,7 +18,7 @@ using testing::ReadString;
 using testing::TestEnv;
 using testing::WriteFile;
 
-#define FOR_EACH_ENV(t)                                   \
+#define FOR_EACH_ENV(t)                                \
   TestEnv t(GENERATE(TestEnv::kPosix, TestEnv::kMem)); \
   INFO(t.name())
 
@@ -144,8 +144,7 @@ TEST_CASE("RenameFile moves a file and replaces the target", "[io][env]") {
   CHECK(*t.env()->GetChildren(t.root()) == std::vector<std::string>{"c"});
 }
 
-TEST_CASE("renaming a missing file or into a missing directory fails with NotFound",
-          "[io][env]") {
+TEST_CASE("renaming a missing file or into a missing directory fails with NotFound", "[io][env]") {
   FOR_EACH_ENV(t);
   absl::Status missing = t.env()->RenameFile(t.Path("nope"), t.Path("x"));
   CHECK(absl::IsNotFound(missing));
@@ -191,8 +190,7 @@ TEST_CASE("GetChildren lists the names of a directory, sorted", "[io][env]") {
   CHECK_THAT(Message(missing.status()), Catch::Contains(t.Path("nope")));
 }
 
-TEST_CASE("directories are created under an existing parent and deleted when empty",
-          "[io][env]") {
+TEST_CASE("directories are created under an existing parent and deleted when empty", "[io][env]") {
   FOR_EACH_ENV(t);
   CHECK(absl::IsNotFound(t.env()->CreateDir(t.Path("a/b"))));
   REQUIRE(t.env()->CreateDir(t.Path("a")).ok());
@@ -212,8 +210,7 @@ TEST_CASE("directories are created under an existing parent and deleted when emp
   CHECK(absl::IsNotFound(t.env()->DeleteDir(t.Path("a/b"))));
 }
 
-TEST_CASE("CreateDirs makes missing parents and DeleteRecursively removes a tree",
-          "[io][env]") {
+TEST_CASE("CreateDirs makes missing parents and DeleteRecursively removes a tree", "[io][env]") {
   FOR_EACH_ENV(t);
   REQUIRE(CreateDirs(t.env(), t.Path("x/y/z")).ok());
   REQUIRE(CreateDirs(t.env(), t.Path("x/y/z")).ok());  // already there: fine

@@ -45,8 +45,7 @@ TEST_CASE("ReadFileToString reads a whole file, or fails with NotFound", "[io][u
   CHECK(absl::IsNotFound(ReadFileToString(t.env(), t.Path("nope")).status()));
 }
 
-TEST_CASE("WriteFileAtomically creates or replaces a file and leaves no temporary",
-          "[io][util]") {
+TEST_CASE("WriteFileAtomically creates or replaces a file and leaves no temporary", "[io][util]") {
   TestEnv t(GENERATE(TestEnv::kPosix, TestEnv::kMem));
   INFO(t.name());
   const std::string path = t.Path("recovery-point-offset-checkpoint");
@@ -85,8 +84,7 @@ class ViewFile final : public File {
   std::string contents_;
 };
 
-TEST_CASE("the default ReadShared copies bytes that ReadAt returned from elsewhere",
-          "[io][util]") {
+TEST_CASE("the default ReadShared copies bytes that ReadAt returned from elsewhere", "[io][util]") {
   ViewFile file("hello world");
   SharedBytes bytes = *file.ReadShared(6, 100);
   CHECK(bytes.view() == "world");

@@ -19,8 +19,7 @@ using testing::Contents;
 using testing::ReadString;
 using testing::WriteFile;
 
-TEST_CASE("MemEnv ReadShared of one append is a view of the storage, not a copy",
-          "[io][mem]") {
+TEST_CASE("MemEnv ReadShared of one append is a view of the storage, not a copy", "[io][mem]") {
   auto env = NewMemEnv();
   auto file = *env->OpenFile("/f", OpenMode::kCreate);
   // Appends of assorted sizes, enough to fill several chunks.

@@ -91,8 +91,7 @@ TEST_CASE("an append to a full device fails with ResourceExhausted", "[io][posix
   CHECK(Message(status) == "append /dev/full: No space left on device");
 }
 
-TEST_CASE("PosixEnv errors carry the operation, the path and the system's message",
-          "[io][posix]") {
+TEST_CASE("PosixEnv errors carry the operation, the path and the system's message", "[io][posix]") {
   TestEnv t(TestEnv::kPosix);
   WriteFile(t.env(), t.Path("f"), "x");
   auto under_file = t.env()->OpenFile(t.Path("f/g"), OpenMode::kCreate);
