@@ -16,6 +16,9 @@ absl::StatusOr<SharedBytes> File::ReadShared(uint64_t offset, size_t n) const {
   SAMSA_ASSIGN_OR_RETURN(std::string_view read, ReadAt(offset, n, buffer.data()));
   if (read.data() == buffer.data()) {
     buffer.resize(read.size());
+    // A short read (the tail of a file) must not pin a buffer sized for `n`
+    // for as long as the caller keeps the bytes.
+    if (buffer.size() < buffer.capacity() / 2) buffer.shrink_to_fit();
   } else {
     // ReadAt may return bytes it holds elsewhere: copy them, since the result
     // must own what it points at.

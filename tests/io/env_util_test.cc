@@ -94,5 +94,16 @@ TEST_CASE("the default ReadShared copies bytes that ReadAt returned from elsewhe
   CHECK(file.ReadShared(11, 5)->empty());
 }
 
+TEST_CASE("a short default ReadShared does not pin a buffer sized for the request", "[io][util]") {
+  TestEnv t(TestEnv::kPosix);  // PosixEnv files use the default ReadShared
+  WriteFile(t.env(), t.Path("f"), "ten bytes!");
+  auto file = *t.env()->OpenFile(t.Path("f"), OpenMode::kOpenExisting);
+  SharedBytes bytes = *file->ReadShared(0, 1 << 20);
+  CHECK(bytes.view() == "ten bytes!");
+  // The default implementation owns a std::string: check what it holds.
+  auto owner = std::static_pointer_cast<const std::string>(bytes.owner());
+  CHECK(owner->capacity() < 4096);
+}
+
 }  // namespace
 }  // namespace samsa
