@@ -196,10 +196,18 @@ absl::Status FaultInjectionEnv::Undo(const DirChange& change) {
   return absl::OkStatus();
 }
 
+void FaultInjectionEnv::Halt() {
+  WriterLock crash(&crash_mu_);  // wait for the file calls in progress
+  MutexLock lock(&mu_);
+  ++epoch_;  // every open File is dead
+  halted_ = true;
+}
+
 absl::Status FaultInjectionEnv::SimulateCrash() {
   WriterLock crash(&crash_mu_);  // no file call is in progress, none starts
   MutexLock lock(&mu_);
   ++epoch_;  // every open File is dead
+  halted_ = false;
   ReleaseLocks();
 
   absl::Status first;

@@ -172,7 +172,14 @@ bool FaultInjectionEnv::IsUnder(std::string_view path, std::string_view dir) {
 
 // --- Faults -----------------------------------------------------------------
 
+absl::Status FaultInjectionEnv::HaltedError(std::string_view what, std::string_view path) {
+  if (!halted_) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      fmt::format("{} {}: the process is halted (FaultInjectionEnv::Halt)", what, path));
+}
+
 absl::Status FaultInjectionEnv::MaybeFail(FaultOp op, std::string_view path) {
+  SAMSA_RETURN_IF_ERROR(HaltedError(FaultOpName(op), path));
   const auto i = static_cast<size_t>(op);
   ++calls_[i];
   if (fail_countdown_[i] > 0 && --fail_countdown_[i] == 0) {
@@ -319,9 +326,14 @@ absl::StatusOr<std::unique_ptr<FileLock>> FaultInjectionEnv::LockFile(const std:
   MutexLock lock(&mu_);
   const std::string p = Normalize(path);
   const bool existed = base_->FileExists(p);
-  SAMSA_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> base_lock, base_->LockFile(p));
-  if (!existed) pending_.push_back(DirChange{DirChange::kCreate, p, "", "", DirName(p)});
-  auto fault_lock = std::make_unique<FaultLock>(this, std::move(base_lock));
+  SAMSA_RETURN_IF_ERROR(HaltedError("lock", path));
+  absl::StatusOr<std::unique_ptr<FileLock>> base_lock = base_->LockFile(p);
+  // The lock file is created even when the lock is refused.
+  if (!existed && base_->FileExists(p)) {
+    pending_.push_back(DirChange{DirChange::kCreate, p, "", "", DirName(p)});
+  }
+  if (!base_lock.ok()) return base_lock.status();
+  auto fault_lock = std::make_unique<FaultLock>(this, *std::move(base_lock));
   locks_.insert(fault_lock.get());
   return std::unique_ptr<FileLock>(std::move(fault_lock));
 }

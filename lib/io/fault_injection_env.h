@@ -13,15 +13,18 @@
 //   auto base = NewMemEnv();
 //   FaultInjectionEnv env(base.get());
 //   ... write through &env, some of it synced ...
-//   log.reset();                        // or keep it: its handles are dead now
+//   env.Halt();   // the process dies: from now on its writes fail
+//   log.reset();  // so its destructor cannot shut down cleanly
 //   REQUIRE(env.SimulateCrash().ok());
 //   ... reopen through &env and check ...
 //
 // The durability model (what SimulateCrash keeps):
 //   - File data: a file keeps the size it had at its last successful Sync (a
 //     file created through this Env and never synced: 0 bytes). A Truncate
-//     after the last Sync makes the durable size min(synced size, new size).
-//     Files that existed before this Env first saw them are durable as found.
+//     after the last Sync makes the durable size min(synced size, new size)
+//     (an OpenFile with kTruncate: 0). Files that existed before this Env first
+//     saw them are durable as found. Sync makes data durable, not the file's
+//     name: that takes a SyncDir.
 //   - Directory entries: creations (OpenFile, LockFile, CreateDir), deletions
 //     (DeleteFile, DeleteDir) and renames in a directory since its last
 //     successful SyncDir are undone, newest first: a created file or directory
@@ -38,7 +41,8 @@
 // Simplifications: paths are compared as strings after removing "//", "." and a
 // trailing '/' (".." is not resolved; use one spelling per file); when undoing a
 // rename finds its source path taken by a durable entry, the renamed entry stays
-// at its destination.
+// at its destination; changes made to the base Env directly, not through this
+// Env, are not tracked (they count as durable).
 //
 // Faults change nothing: the failing call has no effect on the files.
 //
@@ -111,6 +115,14 @@ class FaultInjectionEnv final : public Env {
   // gave while doing so (the rest is still done).
   absl::Status SimulateCrash();
 
+  // Kills the "process" without crashing yet: every File fails as after a
+  // crash, and every call that would change the file system (OpenFile,
+  // LockFile, DeleteFile, RenameFile, CreateDir, DeleteDir, SyncDir) fails with
+  // FailedPrecondition until SimulateCrash. Lets a test destroy the objects
+  // under test without their destructors writing anything (a clean shutdown
+  // marker, a last flush). Calls that only look still work.
+  void Halt();
+
   // --- Faults ---------------------------------------------------------------
 
   // The n-th call of `op` from now (1 = the next one) fails with Internal
@@ -175,7 +187,11 @@ class FaultInjectionEnv final : public Env {
   // Whether `path` lies strictly inside directory `dir` (both normalized).
   static bool IsUnder(std::string_view path, std::string_view dir);
 
-  // Counts a call of `op` and returns an injected fault if it is due.
+  // FailedPrecondition if halted, else OK.
+  absl::Status HaltedError(std::string_view what, std::string_view path)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Counts a call of `op` and returns an injected fault if it is due;
+  // FailedPrecondition (uncounted) while halted.
   absl::Status MaybeFail(FaultOp op, std::string_view path) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // For File calls: "crashed" if `epoch` is over, else MaybeFail (if `op`).
   absl::Status CheckFileCall(uint64_t epoch, std::optional<FaultOp> op, std::string_view what,
@@ -212,7 +228,8 @@ class FaultInjectionEnv final : public Env {
   SharedMutex crash_mu_;
   mutable Mutex mu_;
 
-  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;  // crashes so far
+  uint64_t epoch_ ABSL_GUARDED_BY(mu_) = 0;   // crashes and halts so far
+  bool halted_ ABSL_GUARDED_BY(mu_) = false;  // Halt() until SimulateCrash()
   // Files opened through this Env, by their current normalized path.
   std::map<std::string, std::shared_ptr<FileState>> files_ ABSL_GUARDED_BY(mu_);
   std::vector<DirChange> pending_ ABSL_GUARDED_BY(mu_);  // oldest first

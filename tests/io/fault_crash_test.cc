@@ -283,6 +283,34 @@ TEST_CASE("a crash releases the locks taken through the Env", "[io][fault]") {
   CHECK(absl::IsFailedPrecondition(env.LockFile(t.Path(".lock")).status()));
 }
 
+TEST_CASE("a halted Env refuses every change until the crash", "[io][fault]") {
+  FOR_EACH_BASE_ENV(t);
+  FaultInjectionEnv env(t.env());
+  auto file = *env.OpenFile(t.Path("log"), OpenMode::kCreate);
+  REQUIRE(env.SyncDir(t.root()).ok());
+  REQUIRE(file->Append("unsynced").ok());
+  env.Halt();
+  // What a destructor might try on its way out: all refused, nothing changes.
+  CHECK(absl::IsFailedPrecondition(file->Sync()));
+  CHECK(absl::IsFailedPrecondition(file->Close()));
+  auto marker = env.OpenFile(t.Path(".kafka_cleanshutdown"), OpenMode::kCreate);
+  CHECK(absl::IsFailedPrecondition(marker.status()));
+  CHECK_THAT(Message(marker.status()), Catch::Contains("halted"));
+  CHECK(absl::IsFailedPrecondition(env.RenameFile(t.Path("log"), t.Path("log.deleted"))));
+  CHECK(absl::IsFailedPrecondition(env.DeleteFile(t.Path("log"))));
+  CHECK(absl::IsFailedPrecondition(env.CreateDir(t.Path("d"))));
+  CHECK(absl::IsFailedPrecondition(env.SyncDir(t.root())));
+  CHECK(absl::IsFailedPrecondition(env.LockFile(t.Path(".lock")).status()));
+  CHECK(env.FileExists(t.Path("log")));  // looking still works
+  CHECK(Children(&env, t.root()) == std::vector<std::string>{"log"});
+  CHECK(env.CallCount(FaultOp::kOpen) == 1);  // refused calls are not counted
+
+  REQUIRE(env.SimulateCrash().ok());
+  CHECK(Contents(&env, t.Path("log")).empty());
+  CHECK(Children(&env, t.root()) == std::vector<std::string>{"log"});
+  CHECK(env.CreateDir(t.Path("d")).ok());  // alive again
+}
+
 TEST_CASE("random appends, syncs and truncates keep exactly the synced prefix in a crash",
           "[io][fault]") {
   FOR_EACH_BASE_ENV(t);
