@@ -53,7 +53,7 @@ class File {
   // when the range lies within one of its storage chunks.
   virtual absl::StatusOr<SharedBytes> ReadShared(uint64_t offset, size_t n) const;
 
-  // Cuts the file to `size` bytes (growing is an error).
+  // Cuts the file to `size` bytes (growing is an error: InvalidArgument).
   virtual absl::Status Truncate(uint64_t size) = 0;
 
   // Makes the file's data durable (fdatasync).

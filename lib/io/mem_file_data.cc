@@ -1,0 +1,112 @@
+#include "io/mem_file_data.h"
+
+#include <algorithm>
+#include <cassert>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace samsa::io {
+namespace {
+
+std::shared_ptr<char[]> AllocateChunk(size_t capacity) {
+  // Not zero-filled: bytes beyond a chunk's length are never read.
+  return std::make_shared_for_overwrite<char[]>(capacity);
+}
+
+}  // namespace
+
+uint64_t MemFileData::Size() const {
+  ReaderLock lock(&mu_);
+  return size_;
+}
+
+size_t MemFileData::NumChunks() const {
+  ReaderLock lock(&mu_);
+  return chunks_.size();
+}
+
+void MemFileData::Append(std::string_view data) {
+  if (data.empty()) return;
+  WriterLock lock(&mu_);
+  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().length < data.size()) {
+    // Chunks grow with the file, so that a small file takes little memory.
+    const size_t capacity =
+        std::max(static_cast<size_t>(std::clamp<uint64_t>(size_, kMinChunkBytes, kMaxChunkBytes)),
+                 data.size());
+    chunks_.push_back(Chunk{AllocateChunk(capacity), size_, capacity, 0});
+  }
+  Chunk& chunk = chunks_.back();
+  // Bytes past chunk.length are seen by no reader: they are beyond every size
+  // a reader has observed, and Truncate never leaves viewed bytes there.
+  std::memcpy(chunk.memory.get() + chunk.length, data.data(), data.size());
+  chunk.length += data.size();
+  size_ += data.size();
+}
+
+size_t MemFileData::ChunkIndex(uint64_t offset) const {
+  assert(offset < size_);
+  auto it = std::upper_bound(chunks_.begin(), chunks_.end(), offset,
+                             [](uint64_t off, const Chunk& c) { return off < c.start; });
+  return static_cast<size_t>(it - chunks_.begin()) - 1;
+}
+
+size_t MemFileData::CopyOut(uint64_t offset, size_t n, char* dst) const {
+  if (offset >= size_) return 0;
+  n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
+  size_t copied = 0;
+  for (size_t i = ChunkIndex(offset); copied < n; ++i) {
+    const Chunk& chunk = chunks_[i];
+    const size_t in_chunk = static_cast<size_t>(offset + copied - chunk.start);
+    const size_t take = std::min(n - copied, chunk.length - in_chunk);
+    std::memcpy(dst + copied, chunk.memory.get() + in_chunk, take);
+    copied += take;
+  }
+  return copied;
+}
+
+size_t MemFileData::ReadAt(uint64_t offset, size_t n, char* scratch) const {
+  ReaderLock lock(&mu_);
+  return CopyOut(offset, n, scratch);
+}
+
+SharedBytes MemFileData::ReadShared(uint64_t offset, size_t n) const {
+  ReaderLock lock(&mu_);
+  if (offset >= size_ || n == 0) return SharedBytes();
+  n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
+  const Chunk& chunk = chunks_[ChunkIndex(offset)];
+  const size_t in_chunk = static_cast<size_t>(offset - chunk.start);
+  if (in_chunk + n <= chunk.length) {
+    // Zero copy: the view holds the chunk, whose bytes below `length` never
+    // change (see Truncate).
+    return SharedBytes(chunk.memory, std::string_view(chunk.memory.get() + in_chunk, n));
+  }
+  std::string copy(n, '\0');
+  CopyOut(offset, n, copy.data());
+  return SharedBytes::FromString(std::move(copy));
+}
+
+absl::Status MemFileData::Truncate(uint64_t size, const std::string& path) {
+  WriterLock lock(&mu_);
+  if (size > size_) {
+    return absl::InvalidArgumentError(fmt::format(
+        "truncate {}: size {} is beyond the end of the file ({} bytes)", path, size, size_));
+  }
+  while (!chunks_.empty() && chunks_.back().start >= size) chunks_.pop_back();
+  if (!chunks_.empty()) {
+    Chunk& last = chunks_.back();
+    const size_t keep = static_cast<size_t>(size - last.start);
+    if (keep < last.length) {
+      // Copy-on-truncate: views may point at bytes beyond `keep` in the old
+      // chunk, which later appends must not overwrite.
+      std::shared_ptr<char[]> fresh = AllocateChunk(last.capacity);
+      std::memcpy(fresh.get(), last.memory.get(), keep);
+      last.memory = std::move(fresh);
+      last.length = keep;
+    }
+  }
+  size_ = size;
+  return absl::OkStatus();
+}
+
+}  // namespace samsa::io
