@@ -1,0 +1,344 @@
+#include "record/record_batch.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "record/compression.h"
+#include "record/crc32c.h"
+#include "record/varint.h"
+#include "samsa/errors.h"
+#include "util/endian.h"
+
+namespace samsa::record {
+namespace {
+
+// The smallest batchLength: the header after the batchLength field.
+constexpr int32_t kMinBatchLength = static_cast<int32_t>(kBatchHeaderSize - kLogOverhead);
+// The smallest encoding of a record: length, attributes, timestampDelta,
+// offsetDelta, keyLength, valueLength, headerCount — 7 bytes.
+constexpr int kMinRecordSize = 7;
+
+absl::Status Corrupt(std::string_view what) {
+  return KafkaError(ErrorCode::kCorruptMessage, std::string(what));
+}
+
+}  // namespace
+
+// --- RecordBatchView -----------------------------------------------------------------
+
+absl::StatusOr<RecordBatchView> RecordBatchView::Parse(std::string_view bytes, bool verify_crc) {
+  if (bytes.size() < kBatchHeaderSize) {
+    return Corrupt(fmt::format("batch header needs {} bytes, have {}", kBatchHeaderSize, bytes.size()));
+  }
+  const int32_t length = static_cast<int32_t>(LoadBE32(bytes.data() + kBatchLengthPos));
+  const int64_t base_offset = static_cast<int64_t>(LoadBE64(bytes.data() + kBaseOffsetPos));
+  if (length < kMinBatchLength) {
+    return Corrupt(fmt::format("batch at offset {}: batchLength {} is below the minimum {}",
+                               base_offset, length, kMinBatchLength));
+  }
+  if (static_cast<uint64_t>(length) + kLogOverhead > bytes.size()) {
+    return Corrupt(fmt::format("batch at offset {}: batchLength {} runs past the {} bytes available",
+                               base_offset, length, bytes.size() - kLogOverhead));
+  }
+  const int8_t magic = static_cast<int8_t>(bytes[kMagicPos]);
+  if (magic != kMagic) {
+    return Corrupt(fmt::format("batch at offset {}: magic {} (only v2 batches are supported)",
+                               base_offset, static_cast<int>(magic)));
+  }
+  RecordBatchView view(bytes.substr(0, static_cast<size_t>(length) + kLogOverhead));
+  if (verify_crc && !view.IsCrcValid()) {
+    return Corrupt(fmt::format("batch at offset {}: CRC mismatch (stored {:#010x}, computed {:#010x})",
+                               base_offset, view.crc(), view.ComputeCrc()));
+  }
+  if (view.records_count() < 0) {
+    return Corrupt(fmt::format("batch at offset {}: negative record count {}", base_offset,
+                               view.records_count()));
+  }
+  return view;
+}
+
+std::optional<int64_t> RecordBatchView::PeekSize(std::string_view bytes) {
+  if (bytes.size() < kLogOverhead) return std::nullopt;
+  return kLogOverhead + static_cast<int64_t>(static_cast<int32_t>(LoadBE32(bytes.data() + kBatchLengthPos)));
+}
+
+int64_t RecordBatchView::base_offset() const { return static_cast<int64_t>(LoadBE64(bytes_.data())); }
+int32_t RecordBatchView::batch_length() const { return static_cast<int32_t>(LoadBE32(bytes_.data() + kBatchLengthPos)); }
+int32_t RecordBatchView::partition_leader_epoch() const {
+  return static_cast<int32_t>(LoadBE32(bytes_.data() + kPartitionLeaderEpochPos));
+}
+int8_t RecordBatchView::magic() const { return static_cast<int8_t>(bytes_[kMagicPos]); }
+uint32_t RecordBatchView::crc() const { return LoadBE32(bytes_.data() + kCrcPos); }
+int16_t RecordBatchView::attributes() const { return static_cast<int16_t>(LoadBE16(bytes_.data() + kAttributesPos)); }
+int32_t RecordBatchView::last_offset_delta() const {
+  return static_cast<int32_t>(LoadBE32(bytes_.data() + kLastOffsetDeltaPos));
+}
+int64_t RecordBatchView::base_timestamp() const { return static_cast<int64_t>(LoadBE64(bytes_.data() + kBaseTimestampPos)); }
+int64_t RecordBatchView::max_timestamp() const { return static_cast<int64_t>(LoadBE64(bytes_.data() + kMaxTimestampPos)); }
+int64_t RecordBatchView::producer_id() const { return static_cast<int64_t>(LoadBE64(bytes_.data() + kProducerIdPos)); }
+int16_t RecordBatchView::producer_epoch() const { return static_cast<int16_t>(LoadBE16(bytes_.data() + kProducerEpochPos)); }
+int32_t RecordBatchView::base_sequence() const { return static_cast<int32_t>(LoadBE32(bytes_.data() + kBaseSequencePos)); }
+int32_t RecordBatchView::records_count() const { return static_cast<int32_t>(LoadBE32(bytes_.data() + kRecordsCountPos)); }
+
+CompressionType RecordBatchView::compression() const {
+  return static_cast<CompressionType>(attributes() & kAttrCompressionMask);
+}
+TimestampType RecordBatchView::timestamp_type() const {
+  return (attributes() & kAttrTimestampTypeBit) ? TimestampType::kLogAppendTime : TimestampType::kCreateTime;
+}
+bool RecordBatchView::is_transactional() const { return attributes() & kAttrTransactionalBit; }
+bool RecordBatchView::is_control() const { return attributes() & kAttrControlBit; }
+
+uint32_t RecordBatchView::ComputeCrc() const {
+  return Crc32cExtend(0, bytes_.data() + kAttributesPos, bytes_.size() - kAttributesPos);
+}
+
+// --- RecordReader ----------------------------------------------------------------------
+
+RecordReader::RecordReader(RecordBatchView batch, std::string owned)
+    : batch_(batch), owned_(std::move(owned)) {
+  data_ = batch_.compression() == CompressionType::kNone ? batch_.bytes().substr(kRecordsPos)
+                                                         : std::string_view(owned_);
+}
+
+RecordReader::RecordReader(RecordReader&& other) noexcept : batch_(other.batch_) {
+  *this = std::move(other);
+}
+
+RecordReader& RecordReader::operator=(RecordReader&& other) noexcept {
+  const bool points_into_owned = other.data_.data() == other.owned_.data() && !other.owned_.empty();
+  batch_ = other.batch_;
+  owned_ = std::move(other.owned_);
+  data_ = points_into_owned ? std::string_view(owned_) : other.data_;
+  pos_ = other.pos_;
+  read_ = other.read_;
+  return *this;
+}
+
+absl::StatusOr<RecordReader> RecordReader::Open(const RecordBatchView& batch,
+                                                size_t max_decompressed_bytes) {
+  const CompressionType compression = batch.compression();
+  if (compression == CompressionType::kNone) return RecordReader(batch, std::string());
+  if (static_cast<uint8_t>(compression) > static_cast<uint8_t>(CompressionType::kZstd)) {
+    return KafkaError(ErrorCode::kUnsupportedCompressionType,
+                      fmt::format("batch at offset {}: compression codec {}", batch.base_offset(),
+                                  static_cast<int>(compression)));
+  }
+  std::string decompressed;
+  absl::Status s = Decompress(compression, batch.bytes().substr(kRecordsPos), &decompressed,
+                              max_decompressed_bytes);
+  if (!s.ok()) {
+    return KafkaError(ErrorCode::kCorruptMessage,
+                      fmt::format("batch at offset {}: {}", batch.base_offset(), std::string(s.message())));
+  }
+  return RecordReader(batch, std::move(decompressed));
+}
+
+absl::StatusOr<bool> RecordReader::Next(RecordView* out) {
+  const int32_t count = batch_.records_count();
+  const auto corrupt = [&](std::string_view what) {
+    return Corrupt(fmt::format("batch at offset {}, record {}: {}", batch_.base_offset(), read_, what));
+  };
+  if (read_ >= count) {
+    if (pos_ != data_.size()) {
+      return Corrupt(fmt::format("batch at offset {}: {} bytes after its {} records",
+                                 batch_.base_offset(), data_.size() - pos_, count));
+    }
+    return false;
+  }
+  const char* p = data_.data() + pos_;
+  const char* const end = data_.data() + data_.size();
+  if (p == end) {
+    return Corrupt(fmt::format("batch at offset {}: records end after {} of {}", batch_.base_offset(),
+                               read_, count));
+  }
+  int32_t length = 0;
+  p = GetVarint(p, end, &length);
+  if (p == nullptr) return corrupt("bad record length varint");
+  if (length < kMinRecordSize - 1 || length > end - p) {
+    return corrupt(fmt::format("record length {} does not fit the {} bytes left", length, end - p));
+  }
+  const char* const record_end = p + length;
+  out->attributes = static_cast<int8_t>(*p++);
+  int64_t timestamp_delta = 0;
+  int32_t offset_delta = 0;
+  if ((p = GetVarlong(p, record_end, &timestamp_delta)) == nullptr) return corrupt("bad timestamp delta");
+  if ((p = GetVarint(p, record_end, &offset_delta)) == nullptr) return corrupt("bad offset delta");
+  const auto read_bytes = [&](std::optional<std::string_view>* field, const char* what) -> bool {
+    int32_t n = 0;
+    p = GetVarint(p, record_end, &n);
+    if (p == nullptr || n < -1 || n > record_end - p) return false;
+    if (n == -1) {
+      *field = std::nullopt;
+    } else {
+      *field = std::string_view(p, static_cast<size_t>(n));
+      p += n;
+    }
+    return true;
+  };
+  if (!read_bytes(&out->key, "key")) return corrupt("bad key length");
+  if (!read_bytes(&out->value, "value")) return corrupt("bad value length");
+  int32_t header_count = 0;
+  if ((p = GetVarint(p, record_end, &header_count)) == nullptr) return corrupt("bad header count");
+  // Each header takes two bytes at least: never trust the count for allocation.
+  if (header_count < 0 || header_count > (record_end - p) / 2) {
+    return corrupt(fmt::format("header count {} does not fit the record", header_count));
+  }
+  out->headers.clear();
+  for (int32_t i = 0; i < header_count; ++i) {
+    std::optional<std::string_view> key, value;
+    if (!read_bytes(&key, "header key") || !key.has_value()) return corrupt("bad header key");
+    if (!read_bytes(&value, "header value")) return corrupt("bad header value");
+    out->headers.push_back({*key, value});
+  }
+  if (p != record_end) {
+    return corrupt(fmt::format("{} unread bytes inside the record", record_end - p));
+  }
+  out->offset = batch_.base_offset() + offset_delta;
+  out->timestamp = batch_.timestamp_type() == TimestampType::kLogAppendTime
+                       ? batch_.max_timestamp()
+                       : batch_.base_timestamp() + timestamp_delta;
+  pos_ = static_cast<size_t>(record_end - data_.data());
+  ++read_;
+  return true;
+}
+
+absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_offsets) {
+  if (batch.records_count() <= 0 && require_dense_offsets) {
+    return Corrupt(fmt::format("batch at offset {}: no records", batch.base_offset()));
+  }
+  if (require_dense_offsets && batch.last_offset_delta() != batch.records_count() - 1) {
+    return Corrupt(fmt::format("batch at offset {}: lastOffsetDelta {} with {} records",
+                               batch.base_offset(), batch.last_offset_delta(), batch.records_count()));
+  }
+  absl::StatusOr<RecordReader> reader = RecordReader::Open(batch);
+  if (!reader.ok()) return reader.status();
+  RecordView record;
+  int64_t expected = batch.base_offset();
+  int64_t previous = batch.base_offset() - 1;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&record);
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    if (require_dense_offsets ? record.offset != expected : record.offset <= previous) {
+      return Corrupt(fmt::format("batch at offset {}: record offset {} out of order",
+                                 batch.base_offset(), record.offset));
+    }
+    if (record.offset > batch.last_offset()) {
+      return Corrupt(fmt::format("batch at offset {}: record offset {} past lastOffsetDelta",
+                                 batch.base_offset(), record.offset));
+    }
+    previous = record.offset;
+    ++expected;
+  }
+  return absl::OkStatus();
+}
+
+// --- RecordBatchBuilder ----------------------------------------------------------------
+
+RecordBatchBuilder::RecordBatchBuilder(RecordBatchOptions options) : options_(options) {}
+
+size_t RecordBatchBuilder::EstimateRecordSize(int64_t timestamp_delta, int64_t offset_delta,
+                                              std::optional<std::string_view> key,
+                                              std::optional<std::string_view> value,
+                                              absl::Span<const RecordHeader> headers) {
+  size_t body = 1 + VarlongSize(timestamp_delta) + VarintSize(static_cast<int32_t>(offset_delta));
+  body += key ? VarintSize(static_cast<int32_t>(key->size())) + key->size() : 1;
+  body += value ? VarintSize(static_cast<int32_t>(value->size())) + value->size() : 1;
+  body += VarintSize(static_cast<int32_t>(headers.size()));
+  for (const RecordHeader& h : headers) {
+    body += VarintSize(static_cast<int32_t>(h.key.size())) + h.key.size();
+    body += h.value ? VarintSize(static_cast<int32_t>(h.value->size())) + h.value->size() : 1;
+  }
+  return VarintSize(static_cast<int32_t>(body)) + body;
+}
+
+void RecordBatchBuilder::Append(int64_t timestamp, std::optional<std::string_view> key,
+                                std::optional<std::string_view> value,
+                                absl::Span<const RecordHeader> headers) {
+  AppendWithOffset(last_offset_ < 0 ? options_.base_offset : last_offset_ + 1, timestamp, key,
+                   value, headers);
+}
+
+void RecordBatchBuilder::AppendWithOffset(int64_t offset, int64_t timestamp,
+                                          std::optional<std::string_view> key,
+                                          std::optional<std::string_view> value,
+                                          absl::Span<const RecordHeader> headers) {
+  if (num_records_ == 0) base_timestamp_ = timestamp;
+  max_timestamp_ = std::max(max_timestamp_, timestamp);
+  last_offset_ = offset;
+  const int64_t timestamp_delta = timestamp - base_timestamp_;
+  const int32_t offset_delta = static_cast<int32_t>(offset - options_.base_offset);
+  std::string body;
+  body.reserve(EstimateRecordSize(timestamp_delta, offset_delta, key, value, headers));
+  body.push_back(0);  // attributes
+  PutVarlong(&body, timestamp_delta);
+  PutVarint(&body, offset_delta);
+  const auto put_bytes = [&](std::optional<std::string_view> bytes) {
+    if (!bytes) {
+      PutVarint(&body, -1);
+      return;
+    }
+    PutVarint(&body, static_cast<int32_t>(bytes->size()));
+    body.append(*bytes);
+  };
+  put_bytes(key);
+  put_bytes(value);
+  PutVarint(&body, static_cast<int32_t>(headers.size()));
+  for (const RecordHeader& h : headers) {
+    put_bytes(h.key);
+    put_bytes(h.value);
+  }
+  PutVarint(&records_, static_cast<int32_t>(body.size()));
+  records_.append(body);
+  ++num_records_;
+}
+
+absl::StatusOr<std::string> RecordBatchBuilder::Build() {
+  if (num_records_ == 0) return absl::FailedPreconditionError("a record batch needs a record");
+  std::string batch(kBatchHeaderSize, '\0');
+  absl::Status s = Compress(options_.compression, records_, &batch, options_.compression_level);
+  if (!s.ok()) return s;
+  records_.clear();
+  char* h = batch.data();
+  int16_t attributes = static_cast<int16_t>(options_.compression);
+  if (options_.timestamp_type == TimestampType::kLogAppendTime) attributes |= kAttrTimestampTypeBit;
+  if (options_.transactional) attributes |= kAttrTransactionalBit;
+  if (options_.control) attributes |= kAttrControlBit;
+  StoreBE64(h + kBaseOffsetPos, static_cast<uint64_t>(options_.base_offset));
+  StoreBE32(h + kBatchLengthPos, static_cast<uint32_t>(batch.size() - kLogOverhead));
+  StoreBE32(h + kPartitionLeaderEpochPos, static_cast<uint32_t>(options_.partition_leader_epoch));
+  h[kMagicPos] = kMagic;
+  StoreBE16(h + kAttributesPos, static_cast<uint16_t>(attributes));
+  StoreBE32(h + kLastOffsetDeltaPos, static_cast<uint32_t>(last_offset_ - options_.base_offset));
+  StoreBE64(h + kBaseTimestampPos, static_cast<uint64_t>(base_timestamp_));
+  StoreBE64(h + kMaxTimestampPos, static_cast<uint64_t>(max_timestamp_));
+  StoreBE64(h + kProducerIdPos, static_cast<uint64_t>(options_.producer_id));
+  StoreBE16(h + kProducerEpochPos, static_cast<uint16_t>(options_.producer_epoch));
+  StoreBE32(h + kBaseSequencePos, static_cast<uint32_t>(options_.base_sequence));
+  StoreBE32(h + kRecordsCountPos, static_cast<uint32_t>(num_records_));
+  StoreBE32(h + kCrcPos, Crc32cExtend(0, h + kAttributesPos, batch.size() - kAttributesPos));
+  num_records_ = 0;
+  return batch;
+}
+
+// --- In-place edits ----------------------------------------------------------------------
+
+void SetBaseOffset(char* batch, int64_t base_offset) {
+  StoreBE64(batch + kBaseOffsetPos, static_cast<uint64_t>(base_offset));
+}
+
+void SetPartitionLeaderEpoch(char* batch, int32_t epoch) {
+  StoreBE32(batch + kPartitionLeaderEpochPos, static_cast<uint32_t>(epoch));
+}
+
+void SetLogAppendTime(char* batch, int64_t timestamp) {
+  const uint16_t attributes = LoadBE16(batch + kAttributesPos) | kAttrTimestampTypeBit;
+  StoreBE16(batch + kAttributesPos, attributes);
+  StoreBE64(batch + kMaxTimestampPos, static_cast<uint64_t>(timestamp));
+  const size_t size = kLogOverhead + static_cast<int32_t>(LoadBE32(batch + kBatchLengthPos));
+  StoreBE32(batch + kCrcPos, Crc32cExtend(0, batch + kAttributesPos, size - kAttributesPos));
+}
+
+}  // namespace samsa::record

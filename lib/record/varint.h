@@ -1,0 +1,95 @@
+// Zig-zag varints as Kafka writes them in records (org.apache.kafka.common.
+// utils.ByteUtils): a signed value is zig-zag mapped ((n << 1) ^ (n >> 31/63))
+// then written as unsigned LEB128, 7 bits a byte, low bits first, the high bit
+// of each byte set when more follow. At most 5 bytes for a varint, 10 for a
+// varlong; a longer encoding is invalid (Kafka's "Varint is too long").
+//
+// Thread-safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace samsa::record {
+
+inline uint32_t ZigZagEncode32(int32_t v) {
+  return (static_cast<uint32_t>(v) << 1) ^ static_cast<uint32_t>(v >> 31);
+}
+inline uint64_t ZigZagEncode64(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int32_t ZigZagDecode32(uint32_t v) {
+  return static_cast<int32_t>((v >> 1) ^ (~(v & 1) + 1));
+}
+inline int64_t ZigZagDecode64(uint64_t v) {
+  return static_cast<int64_t>((v >> 1) ^ (~(v & 1) + 1));
+}
+
+inline int UnsignedVarintSize(uint64_t v) {
+  int n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+inline int VarintSize(int32_t v) { return UnsignedVarintSize(ZigZagEncode32(v)); }
+inline int VarlongSize(int64_t v) { return UnsignedVarintSize(ZigZagEncode64(v)); }
+
+inline void PutUnsignedVarint(std::string* out, uint64_t v) {
+  char buf[10];
+  int n = 0;
+  while (v >= 0x80) {
+    buf[n++] = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  buf[n++] = static_cast<char>(v);
+  out->append(buf, n);
+}
+inline void PutVarint(std::string* out, int32_t v) { PutUnsignedVarint(out, ZigZagEncode32(v)); }
+inline void PutVarlong(std::string* out, int64_t v) { PutUnsignedVarint(out, ZigZagEncode64(v)); }
+
+// Decoders: read one value starting at `p` (not past `limit`) and return the
+// position after it, or nullptr if the bytes end first or the encoding is too
+// long. As Kafka's readVarint: the 5th byte of a varint (10th of a varlong)
+// must not have its continuation bit set; its bits above the width are dropped.
+inline const char* GetUnsignedVarint32(const char* p, const char* limit, uint32_t* out) {
+  uint32_t value = 0;
+  for (int shift = 0; shift <= 28; shift += 7) {
+    if (p >= limit) return nullptr;
+    const uint32_t b = static_cast<uint8_t>(*p++);
+    value |= (b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      *out = value;
+      return p;
+    }
+  }
+  return nullptr;
+}
+inline const char* GetUnsignedVarint64(const char* p, const char* limit, uint64_t* out) {
+  uint64_t value = 0;
+  for (int shift = 0; shift <= 63; shift += 7) {
+    if (p >= limit) return nullptr;
+    const uint64_t b = static_cast<uint8_t>(*p++);
+    value |= (b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      *out = value;
+      return p;
+    }
+  }
+  return nullptr;
+}
+inline const char* GetVarint(const char* p, const char* limit, int32_t* out) {
+  uint32_t u;
+  p = GetUnsignedVarint32(p, limit, &u);
+  if (p != nullptr) *out = ZigZagDecode32(u);
+  return p;
+}
+inline const char* GetVarlong(const char* p, const char* limit, int64_t* out) {
+  uint64_t u;
+  p = GetUnsignedVarint64(p, limit, &u);
+  if (p != nullptr) *out = ZigZagDecode64(u);
+  return p;
+}
+
+}  // namespace samsa::record
