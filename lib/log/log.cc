@@ -34,7 +34,18 @@ absl::Status Log::StorageError(const absl::Status& cause, std::string_view what)
 
 absl::Status Log::CheckOpenLocked() const {
   if (closed_.load()) return KafkaError(ErrorCode::kKafkaStorageError, fmt::format("{}: log is closed", name()));
-  return absl::OkStatus();
+  return offline_;
+}
+
+absl::Status Log::GoOffline(const absl::Status& cause, std::string_view what) {
+  absl::Status error = StorageError(cause, what);
+  if (offline_.ok()) {
+    offline_ = KafkaError(ErrorCode::kKafkaStorageError,
+                          fmt::format("{}: offline after an I/O error ({}); reopen to recover",
+                                      name(), std::string(error.message())));
+    SAMSA_LOG(kError, "{}", std::string(offline_.message()));
+  }
+  return error;
 }
 
 std::shared_ptr<LogSegment> Log::ActiveSegment() const {
@@ -167,7 +178,11 @@ absl::StatusOr<LogAppendInfo> Log::Append(std::string records, bool assign_offse
 
   absl::Status written =
       segment->Append(info.last_offset, max_timestamp, offset_of_max_timestamp, records);
-  if (!written.ok()) return StorageError(written, "append failed");
+  if (!written.ok()) {
+    // DataLoss: the write failed and the file could not be cut back.
+    return absl::IsDataLoss(written) ? GoOffline(written, "append failed")
+                                     : StorageError(written, "append failed");
+  }
   {
     WriterLock lock(&mu_);
     log_end_offset_ = info.last_offset + 1;
@@ -388,11 +403,11 @@ absl::Status Log::FlushLocked(Offset offset) {
   }
   for (const auto& segment : to_flush) {
     absl::Status s = segment->Flush();
-    if (!s.ok()) return StorageError(s, "flush failed");
+    if (!s.ok()) return GoOffline(s, "flush failed");
   }
   if (dir_needs_sync_) {
     absl::Status s = env_->SyncDir(options_.dir);
-    if (!s.ok()) return StorageError(s, "directory sync failed");
+    if (!s.ok()) return GoOffline(s, "directory sync failed");
     dir_needs_sync_ = false;
   }
   WriterLock lock(&mu_);
@@ -576,7 +591,9 @@ absl::StatusOr<int32_t> Log::DeleteSegmentsWhile(
     for (const auto& segment : deletable) segments_.erase(segment->base_offset());
     log_start_offset_ = std::max(log_start_offset_, segments_.begin()->first);
     high_watermark_ = std::max(high_watermark_, log_start_offset_);
-    recovery_point_ = std::max(recovery_point_, log_start_offset_);
+    // Only up to the first segment kept: it may hold unflushed bytes below the
+    // log start, and a recovery point past them would let recovery trust them.
+    recovery_point_ = std::max(recovery_point_, segments_.begin()->first);
   }
   for (const auto& segment : deletable) SAMSA_RETURN_IF_ERROR(DeleteSegmentFiles(segment, reason));
   return static_cast<int32_t>(deletable.size());
@@ -599,15 +616,22 @@ absl::Status Log::DeleteSegmentFiles(const std::shared_ptr<LogSegment>& segment,
 
 absl::Status Log::Close() {
   MutexLock append_lock(&append_mu_);
-  SAMSA_RETURN_IF_ERROR(CheckOpenLocked());
-  {
-    ReaderLock lock(&mu_);
-    for (const auto& [base, segment] : segments_) segment->OnBecomeInactive();
+  if (closed_.load()) {
+    return KafkaError(ErrorCode::kKafkaStorageError, fmt::format("{}: log is closed", name()));
   }
-  absl::Status flushed = FlushLocked(log_end_offset());
-  // Indexes of segments below the recovery point may hold the entry just
-  // added by OnBecomeInactive: write them all.
+  // An offline log is closed without a flush: its files are what recovery
+  // will find.
+  absl::Status flushed = offline_;
+  if (flushed.ok()) {
+    {
+      ReaderLock lock(&mu_);
+      for (const auto& [base, segment] : segments_) segment->OnBecomeInactive();
+    }
+    flushed = FlushLocked(log_end_offset());
+  }
   {
+    // Indexes of segments below the recovery point may hold the entry just
+    // added by OnBecomeInactive: write them all.
     ReaderLock lock(&mu_);
     for (const auto& [base, segment] : segments_) {
       if (flushed.ok()) flushed = segment->Flush();

@@ -12,7 +12,9 @@
 // Errors carry Kafka codes: kCorruptMessage (bad CRC/size in an append),
 // kMessageTooLarge, kRecordListTooLarge, kOffsetOutOfRange (a read or
 // DeleteRecordsBefore outside the log), kKafkaStorageError (I/O failure, a
-// closed log, a corrupt synced segment).
+// closed log, a corrupt synced segment). A failed fsync, or a failed write
+// that could not be cut back, takes the log offline: later writes fail with
+// kKafkaStorageError until it is reopened (reads of what it holds still work).
 //
 // Thread-safety: thread-safe. Appends, rolls, truncation, retention and
 // flushes are serialised by an internal append lock; reads take a short
@@ -193,6 +195,9 @@ class Log {
   absl::Status DeleteSegmentFiles(const std::shared_ptr<LogSegment>& segment, const char* reason);
   std::shared_ptr<LogSegment> ActiveSegment() const;
   absl::Status StorageError(const absl::Status& cause, std::string_view what) const;
+  // Returns StorageError(cause, what) and takes the log offline.
+  absl::Status GoOffline(const absl::Status& cause, std::string_view what)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
 
   Options options_;
   Env* const env_;
@@ -202,6 +207,11 @@ class Log {
   mutable Mutex append_mu_;
   // Set under append_mu_; read by readers without it.
   std::atomic<bool> closed_{false};
+  // Set when a flush or a write that could not be undone failed: after that
+  // the file contents are unknown (a failed fsync may have dropped pages), so
+  // the log refuses writes until it is reopened and recovered — Kafka takes
+  // the log dir offline the same way.
+  absl::Status offline_ ABSL_GUARDED_BY(append_mu_);
   bool dir_needs_sync_ ABSL_GUARDED_BY(append_mu_) = false;
   int64_t unflushed_records_ ABSL_GUARDED_BY(append_mu_) = 0;
 

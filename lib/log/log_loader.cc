@@ -176,7 +176,7 @@ absl::Status Log::Load() {
     // point covers them and the rebuilt indexes reach their files.
     MutexLock lock(&append_mu_);
     SAMSA_RETURN_IF_ERROR(FlushLocked(log_end));
-    if (recovery_info_.truncated_bytes > 0) {
+    if (!recovery_info_.problems.empty()) {
       SAMSA_LOG(kWarning,
                 "{}: recovered after an unclean shutdown: cut {} unsynced or corrupt bytes; "
                 "log end offset is {} ({})",

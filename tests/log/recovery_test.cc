@@ -294,7 +294,8 @@ TEST_CASE("a clean shutdown writes the marker and checkpoints; the next open rem
   }
   // Partitions were spread over both dirs, two each.
   int in_a = 0;
-  for (const auto& name : *f.env->GetChildren("/kafka-logs-a")) in_a += name.rfind("orders-", 0) == 0;
+  const std::vector<std::string> children_a = *f.env->GetChildren("/kafka-logs-a");
+  for (const auto& name : children_a) in_a += name.rfind("orders-", 0) == 0;
   CHECK(in_a == 2);
   CHECK(f.env->FileExists("/kafka-logs-a/.kafka_cleanshutdown"));
   auto rp = ReadOffsetCheckpoint(f.env.get(), "/kafka-logs-a/recovery-point-offset-checkpoint");
@@ -342,7 +343,8 @@ TEST_CASE("deleting a partition's log removes its directory", "[log][manager]") 
   REQUIRE(m->DeleteLog({"gone", 0}).ok());
   CHECK(m->GetLog({"gone", 0}) == nullptr);
   for (const char* dir : {"/kafka-logs-a", "/kafka-logs-b"}) {
-    for (const auto& name : *f.env->GetChildren(dir)) CHECK(name.find("gone") == std::string::npos);
+    const std::vector<std::string> children = *f.env->GetChildren(dir);
+    for (const auto& name : children) CHECK(name.find("gone") == std::string::npos);
   }
   CHECK(ErrorCodeOf(m->DeleteLog({"gone", 0})) == ErrorCode::kUnknownTopicOrPartition);
 }
