@@ -36,6 +36,7 @@ struct LogConfig {
   double min_cleanable_dirty_ratio = 0.5;          // min.cleanable.dirty.ratio
   int64_t min_compaction_lag_ms = 0;               // min.compaction.lag.ms
   int32_t min_insync_replicas = 1;                 // min.insync.replicas
+  std::string compression_type = "producer";       // compression.type
 };
 
 }  // namespace samsa
