@@ -316,6 +316,13 @@ void Log::UpdateHighWatermark(Offset high_watermark) {
   WriterLock lock(&mu_);
   high_watermark_ = std::clamp(high_watermark, log_start_offset_, log_end_offset_);
 }
+bool Log::MaybeIncrementHighWatermark(Offset high_watermark) {
+  WriterLock lock(&mu_);
+  const Offset target = std::min(high_watermark, log_end_offset_);
+  if (target <= high_watermark_) return false;
+  high_watermark_ = target;
+  return true;
+}
 int64_t Log::size_in_bytes() const {
   ReaderLock lock(&mu_);
   int64_t total = 0;

@@ -137,6 +137,9 @@ class Log {
   Offset recovery_point() const;
   // Sets the high watermark, clamped to [log start, LEO].
   void UpdateHighWatermark(Offset high_watermark);
+  // Raises the high watermark to `high_watermark` (clamped to the LEO); never
+  // lowers it. Returns whether it moved. Concurrent appenders use this.
+  bool MaybeIncrementHighWatermark(Offset high_watermark);
 
   int64_t size_in_bytes() const;
   int32_t num_segments() const;

@@ -150,16 +150,17 @@ absl::Status LogManager::Load() {
   return absl::OkStatus();
 }
 
-Log* LogManager::GetLog(const TopicPartition& tp) const {
+std::shared_ptr<Log> LogManager::GetLog(const TopicPartition& tp) const {
   MutexLock lock(&mu_);
   auto it = logs_.find(tp);
-  return it == logs_.end() ? nullptr : it->second.get();
+  return it == logs_.end() ? nullptr : it->second;
 }
 
-absl::StatusOr<Log*> LogManager::GetOrCreateLog(const TopicPartition& tp, const LogConfig& config) {
+absl::StatusOr<std::shared_ptr<Log>> LogManager::GetOrCreateLog(const TopicPartition& tp,
+                                                                const LogConfig& config) {
   MutexLock lock(&mu_);
   if (closed_) return absl::FailedPreconditionError("log manager is closed");
-  if (auto it = logs_.find(tp); it != logs_.end()) return it->second.get();
+  if (auto it = logs_.find(tp); it != logs_.end()) return it->second;
   // The dir holding the fewest partitions.
   std::map<std::string, int> load;
   for (const std::string& dir : options_.log_dirs) load[dir] = 0;
@@ -182,21 +183,19 @@ absl::StatusOr<Log*> LogManager::GetOrCreateLog(const TopicPartition& tp, const 
                                   std::string(log.status().message())));
   }
   SAMSA_RETURN_IF_ERROR(env_->SyncDir(dir));
-  Log* result = log->get();
+  std::shared_ptr<Log> result = *std::move(log);
   log_dir_of_[tp] = dir;
-  logs_[tp] = *std::move(log);
+  logs_[tp] = result;
   return result;
 }
 
-std::vector<std::pair<TopicPartition, Log*>> LogManager::AllLogs() const {
+std::vector<std::pair<TopicPartition, std::shared_ptr<Log>>> LogManager::AllLogs() const {
   MutexLock lock(&mu_);
-  std::vector<std::pair<TopicPartition, Log*>> result;
-  for (const auto& [tp, log] : logs_) result.emplace_back(tp, log.get());
-  return result;
+  return {logs_.begin(), logs_.end()};
 }
 
 absl::Status LogManager::DeleteLog(const TopicPartition& tp) {
-  std::unique_ptr<Log> log;
+  std::shared_ptr<Log> log;
   std::string dir;
   {
     MutexLock lock(&mu_);
@@ -252,8 +251,6 @@ absl::Status LogManager::FlushDirtyLogs() {
   }
   return result;
 }
-
-std::string LogManager::DirOf(const Log& log) const { return DirName(log.dir()); }
 
 absl::Status LogManager::CheckpointLocked(const char* file_name,
                                           const std::function<Offset(const Log&)>& offset_of) {

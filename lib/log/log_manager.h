@@ -13,8 +13,7 @@
 // log.retention.check.interval.ms, flushes, checkpoints) by calling
 // CleanupLogs / FlushDirtyLogs / Checkpoint* from its scheduler.
 //
-// Thread-safety: thread-safe. Log pointers stay valid until DeleteLog or
-// Close; each Log is itself thread-safe.
+// Thread-safety: thread-safe; each Log is itself thread-safe.
 #pragma once
 
 #include <functional>
@@ -58,11 +57,13 @@ class LogManager {
   // (including Kafka's "-delete", "-future" and "-stray" directories).
   static std::optional<TopicPartition> ParseLogDirName(std::string_view name);
 
-  // The log of a partition, or nullptr.
-  Log* GetLog(const TopicPartition& tp) const;
+  // The log of a partition, or nullptr. Shared: a log deleted or closed while
+  // a reader holds it stays valid (its calls then fail as closed).
+  std::shared_ptr<Log> GetLog(const TopicPartition& tp) const;
   // The log of a partition, created (empty) with `config` if missing.
-  absl::StatusOr<Log*> GetOrCreateLog(const TopicPartition& tp, const LogConfig& config);
-  std::vector<std::pair<TopicPartition, Log*>> AllLogs() const;
+  absl::StatusOr<std::shared_ptr<Log>> GetOrCreateLog(const TopicPartition& tp,
+                                                      const LogConfig& config);
+  std::vector<std::pair<TopicPartition, std::shared_ptr<Log>>> AllLogs() const;
   // Closes and deletes a partition's log with its directory.
   absl::Status DeleteLog(const TopicPartition& tp);
 
@@ -86,7 +87,6 @@ class LogManager {
   absl::Status CheckpointLocked(const char* file_name,
                                 const std::function<Offset(const Log&)>& offset_of)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string DirOf(const Log& log) const;
 
   Options options_;
   Env* const env_;
@@ -95,7 +95,7 @@ class LogManager {
   mutable Mutex mu_;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::unique_ptr<FileLock>> locks_ ABSL_GUARDED_BY(mu_);
-  std::map<TopicPartition, std::unique_ptr<Log>> logs_ ABSL_GUARDED_BY(mu_);
+  std::map<TopicPartition, std::shared_ptr<Log>> logs_ ABSL_GUARDED_BY(mu_);
   std::map<TopicPartition, std::string> log_dir_of_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -59,9 +59,9 @@ class CrashRun {
     absl::StatusOr<std::unique_ptr<LogManager>> manager = LogManager::Open(std::move(options));
     REQUIRE(manager.ok());
     manager_ = *std::move(manager);
-    absl::StatusOr<Log*> log = manager_->GetOrCreateLog(kTp, config_);
+    absl::StatusOr<std::shared_ptr<Log>> log = manager_->GetOrCreateLog(kTp, config_);
     REQUIRE(log.ok());
-    log_ = *log;
+    log_ = log->get();
     log_->UpdateHighWatermark(log_->log_end_offset());
   }
 

@@ -1,0 +1,189 @@
+// Broker::Impl: the broker's internal request API — Kafka's operations
+// (Metadata, Produce, Fetch, ListOffsets, DeleteRecords, CreateTopics, ...)
+// with Kafka's semantics and error codes, written once. The in-process
+// Producer and Consumer call it directly with no serialisation; the wire
+// server (lib/kafka) decodes frames and calls the very same functions.
+//
+// Thread-safety: thread-safe. Request calls may run concurrently from any
+// number of threads; Fetch blocks up to its max_wait.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
+#include "broker/partition.h"
+#include "broker/topic_registry.h"
+#include "log/log_manager.h"
+#include "samsa/broker.h"
+#include "util/mutex.h"
+#include "util/scheduler.h"
+
+namespace samsa {
+
+class Broker::Impl {
+ public:
+  static absl::StatusOr<std::unique_ptr<Impl>> Open(const BrokerConfig& config,
+                                                    BrokerOptions options);
+  ~Impl();
+
+  int32_t broker_id() const { return config_.broker_id; }
+  const BrokerConfig& config() const { return config_; }
+  Clock* clock() const { return clock_; }
+  const BrokerRecoveryInfo& recovery_info() const { return recovery_; }
+
+  // --- Metadata ---------------------------------------------------------------
+  struct PartitionMetadata {
+    int32_t partition = 0;
+    ErrorCode error = ErrorCode::kNone;
+    int32_t leader = -1;
+    int32_t leader_epoch = 0;
+    std::vector<int32_t> replicas;
+    std::vector<int32_t> isr;
+  };
+  struct TopicMetadata {
+    std::string name;
+    ErrorCode error = ErrorCode::kNone;
+    std::string topic_id;
+    bool internal = false;
+    std::vector<PartitionMetadata> partitions;
+  };
+  // Every topic when `topics` is nullopt. A named topic that does not exist is
+  // created when `allow_auto_create` and auto.create.topics.enable, otherwise
+  // reported with UNKNOWN_TOPIC_OR_PARTITION (an invalid name with
+  // INVALID_TOPIC_EXCEPTION).
+  std::vector<TopicMetadata> Metadata(const std::optional<std::vector<std::string>>& topics,
+                                      bool allow_auto_create);
+  // A topic's partition count, auto-creating the topic as Metadata does.
+  absl::StatusOr<int32_t> PartitionCount(std::string_view topic, bool allow_auto_create);
+  // Changes whenever a topic is created or deleted or gains partitions; clients
+  // cache metadata against it.
+  uint64_t metadata_version() const { return metadata_version_.load(std::memory_order_acquire); }
+
+  // --- Produce ---------------------------------------------------------------
+  struct ProduceResult {
+    int64_t base_offset = -1;
+    int64_t last_offset = -1;
+    int64_t log_append_time = -1;  // -1 unless the topic uses LogAppendTime
+    int64_t log_start_offset = -1;
+  };
+  // Appends one partition's batches. acks 0/1/-1. Errors:
+  // UNKNOWN_TOPIC_OR_PARTITION, CORRUPT_MESSAGE, MESSAGE_TOO_LARGE,
+  // RECORD_LIST_TOO_LARGE, NOT_ENOUGH_REPLICAS, INVALID_REQUIRED_ACKS,
+  // KAFKA_STORAGE_ERROR.
+  absl::StatusOr<ProduceResult> Produce(const TopicPartition& tp, std::string records, int16_t acks,
+                                        AppendOrigin origin = AppendOrigin::kClient);
+
+  // --- Fetch -----------------------------------------------------------------
+  struct FetchPartitionRequest {
+    TopicPartition tp;
+    int64_t fetch_offset = 0;
+    int32_t max_bytes = 1 << 20;  // max.partition.fetch.bytes
+  };
+  struct FetchRequest {
+    std::vector<FetchPartitionRequest> partitions;
+    absl::Duration max_wait = absl::Milliseconds(500);  // fetch.max.wait.ms
+    int32_t min_bytes = 1;                               // fetch.min.bytes
+    int32_t max_bytes = 52428800;                        // fetch.max.bytes
+    FetchIsolation isolation = FetchIsolation::kHighWatermark;
+    // Optional, owned by the caller: Fetch waits on it (registered with the
+    // partitions it reads), so the caller can Signal() it to make the fetch
+    // look again, and set *interrupted first to make it return at once (a
+    // consumer's Wakeup).
+    FetchWaiter* waiter = nullptr;
+    const std::atomic<bool>* interrupted = nullptr;
+  };
+  struct FetchPartitionResponse {
+    TopicPartition tp;
+    absl::Status status;  // carries the Kafka error code
+    int64_t high_watermark = -1;
+    int64_t last_stable_offset = -1;
+    int64_t log_start_offset = -1;
+    SharedBytes records;  // whole batches
+  };
+  // Kafka's fetch: reads every partition from its offset; if fewer than
+  // min_bytes came back and no partition failed, waits (up to max_wait on the
+  // broker's clock) for appends, which wake it at once, and reads again. The
+  // first partition with data returns at least one batch even past the byte
+  // limits (KIP-74); responses are in request order.
+  std::vector<FetchPartitionResponse> Fetch(const FetchRequest& request);
+
+  // --- ListOffsets / DeleteRecords -------------------------------------------
+  struct ListOffsetResult {
+    int64_t timestamp = -1;
+    int64_t offset = -1;  // -1: no such record (a timestamp past every record)
+    int32_t leader_epoch = -1;
+  };
+  // timestamp: -2 earliest, -1 latest (the high watermark, or the last stable
+  // offset for read_committed), -3 the largest timestamp, else the first
+  // record at or after it.
+  absl::StatusOr<ListOffsetResult> ListOffset(const TopicPartition& tp, int64_t timestamp,
+                                              FetchIsolation isolation);
+  // Moves the partition's log start offset up to `before_offset` (-1: the high
+  // watermark); returns the new low watermark.
+  absl::StatusOr<int64_t> DeleteRecords(const TopicPartition& tp, int64_t before_offset);
+
+  // --- Topics (behind Broker's public methods) ---------------------------------
+  absl::Status CreateTopic(const NewTopic& topic);
+  absl::Status DeleteTopic(std::string_view name);
+  std::vector<std::string> ListTopics(bool include_internal) const;
+  absl::StatusOr<TopicDescription> DescribeTopic(std::string_view name) const;
+  absl::Status CreatePartitions(std::string_view topic, int32_t total_partitions);
+  absl::Status AlterTopicConfigs(std::string_view topic,
+                                 const std::map<std::string, std::optional<std::string>>& changes);
+  absl::StatusOr<std::vector<ConfigEntry>> DescribeTopicConfigs(std::string_view topic) const;
+
+  // The hosted partition, or nullptr.
+  std::shared_ptr<Partition> GetPartition(const TopicPartition& tp) const;
+
+  absl::StatusOr<int32_t> RunRetention();
+  absl::Status Flush();
+  // Waits until the background tasks due by the clock's current time have run
+  // (tests on a manual clock).
+  void AwaitBackgroundIdle() { scheduler_->AwaitIdle(); }
+  absl::Status Close();
+
+ private:
+  Impl(const BrokerConfig& config, BrokerOptions options);
+  absl::Status Load();
+  absl::Status CheckOpen() const;
+  absl::Status CreateTopicLocked(const NewTopic& topic, bool auto_created)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
+  absl::Status AddPartitionsLocked(const TopicInfo& info, int32_t from, int32_t to)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
+  absl::StatusOr<LogConfig> LogConfigFor(const TopicInfo& info) const;
+  LogManager* LogManagerFor(const TopicInfo& info) ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
+  absl::Status StoreRegistryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
+  absl::Status MaybeAutoCreate(std::string_view topic, bool allow_auto_create);
+  void StartBackgroundTasks();
+
+  BrokerConfig config_;
+  std::vector<std::string> log_dirs_;
+  std::unique_ptr<Env> owned_env_;  // the in-memory filesystem of samsa.storage=memory
+  Env* env_;
+  Clock* clock_;
+  BrokerRecoveryInfo recovery_;
+  std::atomic<bool> closed_{false};
+  std::atomic<uint64_t> metadata_version_{1};
+
+  // Admin operations and the registry.
+  mutable Mutex topics_mu_;
+  TopicRegistry registry_ ABSL_GUARDED_BY(topics_mu_);
+  std::unique_ptr<LogManager> disk_logs_;
+  std::unique_ptr<Env> memory_env_ ABSL_GUARDED_BY(topics_mu_);  // memory topics' filesystem
+  std::unique_ptr<LogManager> memory_logs_ ABSL_GUARDED_BY(topics_mu_);
+
+  // The hot path's lookup table.
+  mutable SharedMutex partitions_mu_;
+  absl::flat_hash_map<TopicPartition, std::shared_ptr<Partition>> partitions_
+      ABSL_GUARDED_BY(partitions_mu_);
+
+  std::unique_ptr<Scheduler> scheduler_;
+};
+
+}  // namespace samsa

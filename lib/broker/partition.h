@@ -1,0 +1,108 @@
+// Partition: one topic-partition hosted by this broker — its Log, its leader
+// epoch, replicas and in-sync replicas, its high watermark, and the fetches
+// waiting for it to grow (kafka.cluster.Partition).
+//
+// With one replica (until replication lands) this broker is the leader, the
+// ISR is {this broker} and the high watermark follows the log end offset as
+// soon as an append is written. Every advance of the high watermark wakes the
+// FetchWaiters registered here: a consumer in a long poll sees a record as
+// soon as it is appended, without polling.
+//
+// Thread-safety: thread-safe. The Log is shared with the broker's LogManager;
+// after the partition is deleted its calls fail as closed.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "log/log.h"
+#include "samsa/errors.h"
+#include "samsa/topic.h"
+#include "samsa/types.h"
+#include "util/mutex.h"
+
+namespace samsa {
+
+// A fetch (or anything else) waiting for partitions to change. Signal() may be
+// called from any thread; the owner waits with Wait().
+class FetchWaiter {
+ public:
+  void Signal() {
+    MutexLock lock(&mu_);
+    signaled_ = true;
+    cv_.SignalAll();
+  }
+  // Waits until signalled or `deadline` on `clock`; returns whether it was
+  // signalled, and clears the signal.
+  bool WaitUntil(Clock* clock, absl::Time deadline) {
+    MutexLock lock(&mu_);
+    while (!signaled_) {
+      if (!cv_.WaitUntil(&mu_, clock, deadline)) break;
+    }
+    const bool was = signaled_;
+    signaled_ = false;
+    return was;
+  }
+  void Clear() {
+    MutexLock lock(&mu_);
+    signaled_ = false;
+  }
+
+ private:
+  Mutex mu_;
+  CondVar cv_;
+  bool signaled_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// Which bound a read observes (Kafka's FetchIsolation).
+enum class FetchIsolation {
+  kLogEnd,          // a follower replica: up to the LEO
+  kHighWatermark,   // read_uncommitted consumers
+  kTxnCommitted,    // read_committed consumers: up to the last stable offset
+};
+
+class Partition {
+ public:
+  Partition(TopicPartition tp, std::shared_ptr<Log> log, int32_t broker_id, Clock* clock);
+
+  const TopicPartition& topic_partition() const { return tp_; }
+  Log* log() const { return log_.get(); }
+  int32_t leader_epoch() const;
+
+  // Appends a producer's batches as the leader. acks: 0, 1 or -1 (all);
+  // with -1, fewer in-sync replicas than min.insync.replicas is
+  // NOT_ENOUGH_REPLICAS and nothing is written.
+  absl::StatusOr<LogAppendInfo> AppendRecordsToLeader(std::string records, int16_t acks,
+                                                      AppendOrigin origin = AppendOrigin::kClient);
+
+  // Reads from `offset` up to the bound `isolation` names.
+  absl::StatusOr<LogReadInfo> Read(Offset offset, int64_t max_bytes, FetchIsolation isolation,
+                                   bool min_one_batch = true) const;
+
+  Offset high_watermark() const { return log_->high_watermark(); }
+  // With no transactions the last stable offset is the high watermark.
+  Offset last_stable_offset() const { return log_->high_watermark(); }
+
+  void AddWaiter(FetchWaiter* waiter);
+  void RemoveWaiter(FetchWaiter* waiter);
+  // Wakes every waiter (the high watermark or the log start moved, or the
+  // partition is going away).
+  void NotifyWaiters();
+
+  PartitionDescription Describe() const;
+
+ private:
+  const TopicPartition tp_;
+  const std::shared_ptr<Log> log_;
+  const int32_t broker_id_;
+  Clock* const clock_;
+
+  mutable Mutex mu_;
+  int32_t leader_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  std::vector<FetchWaiter*> waiters_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace samsa
