@@ -1,0 +1,375 @@
+#include <atomic>
+#include <thread>
+
+#include <catch2/catch.hpp>
+
+#include "broker/broker_test_util.h"
+#include "io/fault_injection_env.h"
+#include "samsa/errors.h"
+
+namespace samsa {
+namespace {
+
+using testing::BrokerFixture;
+using testing::MakeBatch;
+
+TEST_CASE("topics are created, listed, described and deleted", "[broker][topics]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "orders", .num_partitions = 3}).ok());
+  REQUIRE(b.CreateTopic({.name = "audit"}).ok());  // num.partitions = 1
+  CHECK(b.ListTopics() == std::vector<std::string>{"audit", "orders"});
+  auto d = b.DescribeTopic("orders");
+  REQUIRE(d.ok());
+  REQUIRE(d->partitions.size() == 3);
+  CHECK(d->partitions[2].leader == 0);
+  CHECK(d->partitions[2].replicas == std::vector<int32_t>{0});
+  CHECK(d->partitions[2].isr == std::vector<int32_t>{0});
+  CHECK(d->topic_id.size() == 22);  // base64 of 16 bytes, no padding
+  f.Produce({"orders", 1}, 4, "x");
+  d = b.DescribeTopic("orders");
+  CHECK(d->partitions[1].log_end_offset == 4);
+  CHECK(d->partitions[1].high_watermark == 4);
+  CHECK(d->partitions[1].log_start_offset == 0);
+  REQUIRE(b.DeleteTopic("orders").ok());
+  CHECK(b.ListTopics() == std::vector<std::string>{"audit"});
+  const std::vector<std::string> files = *f.env->GetChildren("/kafka-logs");
+  for (const std::string& name : files) CHECK(name.rfind("orders-", 0) == std::string::npos);
+  CHECK(ErrorCodeOf(b.DescribeTopic("orders").status()) == ErrorCode::kUnknownTopicOrPartition);
+}
+
+TEST_CASE("bad topic requests get Kafka's errors and change nothing", "[broker][topics]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "a.b"}).ok());
+  const auto code = [&](NewTopic t) { return ErrorCodeOf(b.CreateTopic(t)); };
+  CHECK(code({.name = "a.b"}) == ErrorCode::kTopicAlreadyExists);
+  CHECK(code({.name = "a_b"}) == ErrorCode::kInvalidTopicException);  // collides with a.b
+  CHECK(code({.name = "bad name"}) == ErrorCode::kInvalidTopicException);
+  CHECK(code({.name = ""}) == ErrorCode::kInvalidTopicException);
+  CHECK(code({.name = ".."}) == ErrorCode::kInvalidTopicException);
+  CHECK(code({.name = std::string(250, 'x')}) == ErrorCode::kInvalidTopicException);
+  CHECK(code({.name = std::string(249, 'x')}) == ErrorCode::kNone);
+  CHECK(code({.name = "p", .num_partitions = 0}) == ErrorCode::kInvalidPartitions);
+  CHECK(code({.name = "r", .replication_factor = 3}) == ErrorCode::kInvalidReplicationFactor);
+  CHECK(code({.name = "c", .configs = {{"retention.hours", "1"}}}) == ErrorCode::kInvalidConfig);
+  CHECK(code({.name = "v", .configs = {{"segment.bytes", "tiny"}}}) == ErrorCode::kInvalidConfig);
+  CHECK(b.ListTopics().size() == 2);
+}
+
+TEST_CASE("produce and fetch go through the request API with Kafka's errors", "[broker][request]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t", .num_partitions = 2}).ok());
+  CHECK(f.Produce({"t", 0}, 3, "a") == 0);
+  CHECK(f.Produce({"t", 0}, 2, "b") == 3);
+  auto records = f.FetchAll({"t", 0});
+  REQUIRE(records.size() == 5);
+  CHECK(records[4].value == "b-1");
+  CHECK(ErrorCodeOf(f.impl().Produce({"t", 7}, MakeBatch(1, "x", 0), 1).status()) ==
+        ErrorCode::kUnknownTopicOrPartition);
+  CHECK(ErrorCodeOf(f.impl().Produce({"t", 0}, MakeBatch(1, "x", 0), 2).status()) ==
+        ErrorCode::kInvalidRequiredAcks);
+  Broker::Impl::FetchRequest request;
+  request.partitions = {{{"t", 0}, 99, 1 << 20}, {{"nope", 0}, 0, 1 << 20}};
+  request.max_wait = absl::Seconds(5);
+  auto responses = f.impl().Fetch(request);  // an error answers at once: no wait
+  CHECK(ErrorCodeOf(responses[0].status) == ErrorCode::kOffsetOutOfRange);
+  CHECK(ErrorCodeOf(responses[1].status) == ErrorCode::kUnknownTopicOrPartition);
+}
+
+TEST_CASE("min.insync.replicas above the ISR refuses acks=all with NOT_ENOUGH_REPLICAS", "[broker][request]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "safe", .configs = {{"min.insync.replicas", "2"}}}).ok());
+  CHECK(ErrorCodeOf(f.impl().Produce({"safe", 0}, MakeBatch(1, "x", 0), -1).status()) ==
+        ErrorCode::kNotEnoughReplicas);
+  CHECK(f.impl().Produce({"safe", 0}, MakeBatch(1, "x", 0), 1).ok());  // acks=1 does not check
+}
+
+TEST_CASE("a fetch waits on the broker clock for fetch.min.bytes and returns at max wait",
+          "[broker][fetch]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t"}).ok());
+  Broker::Impl::FetchRequest request;
+  request.partitions = {{{"t", 0}, 0, 1 << 20}};
+  request.max_wait = absl::Seconds(10);
+  std::atomic<bool> returned{false};
+  std::vector<Broker::Impl::FetchPartitionResponse> responses;
+  std::thread fetcher([&] {
+    responses = f.impl().Fetch(request);
+    returned = true;
+  });
+  // The fetch sleeps on the manual clock (the scheduler's workers wait too).
+  while (f.clock.NumWaiters() < 3) std::this_thread::yield();
+  CHECK_FALSE(returned.load());
+  f.clock.Advance(absl::Seconds(10));
+  fetcher.join();
+  REQUIRE(responses[0].status.ok());
+  CHECK(responses[0].records.empty());
+}
+
+TEST_CASE("a waiting fetch wakes as soon as a record is appended", "[broker][fetch]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t", .num_partitions = 2}).ok());
+  Broker::Impl::FetchRequest request;
+  request.partitions = {{{"t", 0}, 0, 1 << 20}, {{"t", 1}, 0, 1 << 20}};
+  request.max_wait = absl::Hours(1);  // on the manual clock: only an append can end it
+  std::vector<Broker::Impl::FetchPartitionResponse> responses;
+  std::thread fetcher([&] { responses = f.impl().Fetch(request); });
+  while (f.clock.NumWaiters() < 3) std::this_thread::yield();
+  f.Produce({"t", 1}, 2, "late");
+  fetcher.join();
+  CHECK(responses[0].records.empty());
+  CHECK(testing::DecodeAll(responses[1].records.view()).size() == 2);
+  CHECK(responses[1].high_watermark == 2);
+}
+
+TEST_CASE("a caller can interrupt its waiting fetch", "[broker][fetch]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t"}).ok());
+  FetchWaiter waiter;
+  std::atomic<bool> interrupted{false};
+  Broker::Impl::FetchRequest request;
+  request.partitions = {{{"t", 0}, 0, 1 << 20}};
+  request.max_wait = absl::Hours(1);
+  request.waiter = &waiter;
+  request.interrupted = &interrupted;
+  std::thread fetcher([&] { f.impl().Fetch(request); });
+  while (f.clock.NumWaiters() < 3) std::this_thread::yield();
+  interrupted = true;
+  waiter.Signal();
+  fetcher.join();  // returns without the clock moving
+  SUCCEED();
+}
+
+TEST_CASE("fetch.max.bytes limits a response but the first batch always comes back", "[broker][fetch]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t", .num_partitions = 2}).ok());
+  for (int p = 0; p < 2; ++p) {
+    REQUIRE(f.impl().Produce({"t", p}, MakeBatch(1, "v", 0, record::CompressionType::kNone, 5000), 1).ok());
+  }
+  Broker::Impl::FetchRequest request;
+  request.partitions = {{{"t", 0}, 0, 100}, {{"t", 1}, 0, 100}};
+  request.max_bytes = 100;
+  request.max_wait = absl::ZeroDuration();
+  auto responses = f.impl().Fetch(request);
+  CHECK(testing::DecodeAll(responses[0].records.view()).size() == 1);  // KIP-74
+  CHECK(responses[1].records.empty());
+}
+
+TEST_CASE("ListOffsets: earliest, latest (the high watermark) and by timestamp", "[broker][request]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t"}).ok());
+  REQUIRE(f.impl().Produce({"t", 0}, MakeBatch(3, "a", 1000), 1).ok());  // ts 1000..1002
+  REQUIRE(f.impl().Produce({"t", 0}, MakeBatch(3, "b", 2000), 1).ok());  // ts 2000..2002
+  const auto list = [&](int64_t ts) {
+    auto r = f.impl().ListOffset({"t", 0}, ts, FetchIsolation::kHighWatermark);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  CHECK(list(-2).offset == 0);
+  CHECK(list(-1).offset == 6);
+  CHECK(list(1500).offset == 3);
+  CHECK(list(1500).timestamp == 2000);
+  CHECK(list(9999).offset == -1);
+  CHECK(list(-3).offset == 5);
+  REQUIRE(f.impl().DeleteRecords({"t", 0}, 2).ok());
+  CHECK(list(-2).offset == 2);
+}
+
+TEST_CASE("auto-create makes a topic on first use only when enabled", "[broker][topics]") {
+  BrokerFixture f;
+  f.config.num_partitions = 4;
+  Broker& b = f.Open();
+  CHECK(*f.impl().PartitionCount("fresh", /*allow_auto_create=*/true) == 4);
+  CHECK(b.ListTopics() == std::vector<std::string>{"fresh"});
+  CHECK(ErrorCodeOf(f.impl().PartitionCount("other", false).status()) ==
+        ErrorCode::kUnknownTopicOrPartition);
+  REQUIRE(b.Close().ok());
+  f.broker.reset();
+  f.config.auto_create_topics_enable = false;
+  f.Open();
+  CHECK(ErrorCodeOf(f.impl().PartitionCount("other", true).status()) ==
+        ErrorCode::kUnknownTopicOrPartition);
+  auto md = f.impl().Metadata(std::vector<std::string>{"fresh", "other", "bad name"}, true);
+  REQUIRE(md.size() == 3);
+  CHECK(md[0].error == ErrorCode::kNone);
+  CHECK(md[0].partitions.size() == 4);
+  CHECK(md[1].error == ErrorCode::kUnknownTopicOrPartition);
+  CHECK(md[2].error == ErrorCode::kInvalidTopicException);
+}
+
+TEST_CASE("partitions can be added, never removed", "[broker][topics]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t", .num_partitions = 2}).ok());
+  const uint64_t version = f.impl().metadata_version();
+  REQUIRE(b.CreatePartitions("t", 5).ok());
+  CHECK(f.impl().metadata_version() > version);
+  CHECK(b.DescribeTopic("t")->partitions.size() == 5);
+  CHECK(f.Produce({"t", 4}, 1, "new") == 0);
+  CHECK(ErrorCodeOf(b.CreatePartitions("t", 5)) == ErrorCode::kInvalidPartitions);
+  CHECK(ErrorCodeOf(b.CreatePartitions("none", 5)) == ErrorCode::kUnknownTopicOrPartition);
+}
+
+TEST_CASE("topic configs can be altered and described", "[broker][topics]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t", .configs = {{"retention.ms", "1000"}}}).ok());
+  REQUIRE(b.AlterTopicConfigs("t", {{"retention.bytes", "4096"}, {"retention.ms", std::nullopt}}).ok());
+  auto entries = b.DescribeTopicConfigs("t");
+  REQUIRE(entries.ok());
+  for (const ConfigEntry& e : *entries) {
+    if (e.name == "retention.bytes") CHECK(e.value == "4096");
+    if (e.name == "retention.ms") CHECK(e.is_default);
+  }
+  CHECK(f.impl().GetPartition({"t", 0})->log()->config().retention_bytes == 4096);
+  CHECK(ErrorCodeOf(b.AlterTopicConfigs("t", {{"retention.bytes", "lots"}})) == ErrorCode::kInvalidConfig);
+  CHECK(f.impl().GetPartition({"t", 0})->log()->config().retention_bytes == 4096);
+}
+
+TEST_CASE("a reopened broker has its topics, configs and records; memory topics are gone",
+          "[broker][restart]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "durable", .num_partitions = 2, .configs = {{"cleanup.policy", "compact"}}}).ok());
+  REQUIRE(b.CreateTopic({.name = "ephemeral", .memory = true}).ok());
+  f.Produce({"durable", 1}, 3, "d");
+  f.Produce({"ephemeral", 0}, 3, "e");
+  f.Reopen();
+  CHECK(f.broker->ListTopics() == std::vector<std::string>{"durable"});
+  CHECK(f.broker->recovery_info().clean_shutdown);
+  CHECK(f.FetchAll({"durable", 1}).size() == 3);
+  CHECK(f.broker->DescribeTopic("durable")->configs.at("cleanup.policy") == "compact");
+  CHECK(f.impl().GetPartition({"durable", 0})->log()->config().cleanup_policy == CleanupPolicy::kCompact);
+  // Kafka's files are where Kafka puts them.
+  CHECK(f.env->FileExists("/kafka-logs/durable-1/00000000000000000000.log"));
+  CHECK(f.env->FileExists("/kafka-logs/durable-1/partition.metadata"));
+  CHECK(f.env->FileExists("/kafka-logs/meta.properties"));
+}
+
+TEST_CASE("a memory topic never touches the broker's filesystem", "[broker][memory]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "bus", .num_partitions = 2, .memory = true}).ok());
+  f.Produce({"bus", 0}, 5, "m");
+  CHECK(f.FetchAll({"bus", 0}).size() == 5);
+  CHECK(b.DescribeTopic("bus")->memory);
+  const std::vector<std::string> files = *f.env->GetChildren("/kafka-logs");
+  for (const std::string& name : files) CHECK(name.rfind("bus-", 0) == std::string::npos);
+}
+
+TEST_CASE("partitions found in the log dirs are adopted as topics", "[broker][restart]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "copied", .num_partitions = 3}).ok());
+  f.Produce({"copied", 2}, 2, "c");
+  REQUIRE(b.Close().ok());
+  f.broker.reset();
+  REQUIRE(f.env->DeleteFile("/kafka-logs/samsa-topics").ok());  // as if copied from Kafka
+  f.Open();
+  auto d = f.broker->DescribeTopic("copied");
+  REQUIRE(d.ok());
+  CHECK(d->partitions.size() == 3);
+  CHECK(d->partitions[2].log_end_offset == 2);
+}
+
+TEST_CASE("a second broker cannot open log dirs a live broker holds", "[broker][restart]") {
+  BrokerFixture f;
+  f.Open();
+  auto second = f.TryOpen();
+  REQUIRE_FALSE(second.ok());
+  CHECK(ErrorCodeOf(second.status()) == ErrorCode::kKafkaStorageError);
+}
+
+TEST_CASE("meta.properties names the broker; another broker.id is refused", "[broker][restart]") {
+  BrokerFixture f;
+  f.config.broker_id = 3;
+  f.Open();
+  auto meta = ReadFileToString(f.env.get(), "/kafka-logs/meta.properties");
+  REQUIRE(meta.ok());
+  CHECK(meta->find("broker.id=3") != std::string::npos);
+  CHECK(meta->find("version=0") != std::string::npos);
+  CHECK(meta->find("cluster.id=") != std::string::npos);
+  REQUIRE(f.broker->Close().ok());
+  f.broker.reset();
+  f.config.broker_id = 4;
+  auto other = f.TryOpen();
+  REQUIRE_FALSE(other.ok());
+  CHECK(std::string(other.status().message()).find("doesn't match stored broker.id 3") != std::string::npos);
+}
+
+TEST_CASE("partitions are spread over several log dirs", "[broker][topics]") {
+  BrokerFixture f;
+  f.config.log_dirs = "/d1,/d2,/d3";
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t", .num_partitions = 6}).ok());
+  for (const char* dir : {"/d1", "/d2", "/d3"}) {
+    int count = 0;
+    const std::vector<std::string> files = *f.env->GetChildren(dir);
+    for (const std::string& name : files) count += name.rfind("t-", 0) == 0;
+    CHECK(count == 2);
+  }
+  f.Reopen();
+  CHECK(f.broker->DescribeTopic("t")->partitions.size() == 6);
+}
+
+TEST_CASE("retention runs every log.retention.check.interval.ms on the broker clock", "[broker][background]") {
+  BrokerFixture f;
+  f.config.log_retention_check_interval_ms = 60000;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t", .configs = {{"segment.bytes", "2000"}, {"retention.ms", "3600000"}}}).ok());
+  for (int i = 0; i < 10; ++i) {
+    REQUIRE(f.impl().Produce({"t", 0}, MakeBatch(1, "v", f.clock.NowMs(), record::CompressionType::kNone, 500), 1).ok());
+  }
+  const int64_t segments = f.impl().GetPartition({"t", 0})->log()->num_segments();
+  REQUIRE(segments > 2);
+  f.clock.Advance(absl::Minutes(30));
+  f.impl().AwaitBackgroundIdle();
+  CHECK(f.impl().GetPartition({"t", 0})->log()->num_segments() == segments);  // not old enough
+  f.clock.Advance(absl::Minutes(31));
+  f.impl().AwaitBackgroundIdle();
+  CHECK(f.impl().GetPartition({"t", 0})->log()->log_start_offset() == Offset(10));
+}
+
+TEST_CASE("after a crash the broker recovers, keeps what was flushed and says so", "[broker][restart]") {
+  ManualClock clock;
+  std::unique_ptr<Env> base = NewMemEnv(&clock);
+  FaultInjectionEnv env(base.get());
+  BrokerConfig config = BrokerFixture::DefaultConfig();
+  {
+    auto b = Broker::Open(config, BrokerOptions{&env, &clock});
+    REQUIRE(b.ok());
+    REQUIRE((*b)->CreateTopic({.name = "t"}).ok());
+    REQUIRE((*b)->impl()->Produce({"t", 0}, MakeBatch(5, "kept", 0), 1).ok());
+    REQUIRE((*b)->Flush().ok());
+    REQUIRE((*b)->impl()->Produce({"t", 0}, MakeBatch(5, "lost", 0), 1).ok());
+    env.Halt();
+  }
+  REQUIRE(env.SimulateCrash().ok());
+  auto b = Broker::Open(config, BrokerOptions{&env, &clock});
+  REQUIRE(b.ok());
+  CHECK_FALSE((*b)->recovery_info().clean_shutdown);
+  CHECK((*b)->recovery_info().partitions_recovered == 1);
+  CHECK((*b)->DescribeTopic("t")->partitions[0].log_end_offset == 5);
+}
+
+TEST_CASE("a closed broker refuses requests", "[broker]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t"}).ok());
+  REQUIRE(b.Close().ok());
+  CHECK(ErrorCodeOf(b.CreateTopic({.name = "u"})) == ErrorCode::kKafkaStorageError);
+  CHECK(ErrorCodeOf(f.impl().Produce({"t", 0}, MakeBatch(1, "x", 0), 1).status()) ==
+        ErrorCode::kKafkaStorageError);
+  CHECK_FALSE(b.Close().ok());
+}
+
+}  // namespace
+}  // namespace samsa
