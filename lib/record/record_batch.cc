@@ -195,10 +195,11 @@ absl::StatusOr<bool> RecordReader::Next(RecordView* out) {
   if (p != record_end) {
     return corrupt(fmt::format("{} unread bytes inside the record", record_end - p));
   }
-  out->offset = batch_.base_offset() + offset_delta;
+  // As Kafka's DefaultRecord.readFrom: Java long additions, which wrap.
+  out->offset = WrappingAdd(batch_.base_offset(), offset_delta);
   out->timestamp = batch_.timestamp_type() == TimestampType::kLogAppendTime
                        ? batch_.max_timestamp()
-                       : batch_.base_timestamp() + timestamp_delta;
+                       : WrappingAdd(batch_.base_timestamp(), timestamp_delta);
   pos_ = static_cast<size_t>(record_end - data_.data());
   ++read_;
   return true;
@@ -216,7 +217,7 @@ absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_of
   if (!reader.ok()) return reader.status();
   RecordView record;
   int64_t expected = batch.base_offset();
-  int64_t previous = batch.base_offset() - 1;
+  int64_t previous = WrappingAdd(batch.base_offset(), -1);
   while (true) {
     absl::StatusOr<bool> more = reader->Next(&record);
     if (!more.ok()) return more.status();
@@ -230,7 +231,7 @@ absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_of
                                  batch.base_offset(), record.offset));
     }
     previous = record.offset;
-    ++expected;
+    expected = WrappingAdd(expected, 1);
   }
   return absl::OkStatus();
 }

@@ -24,6 +24,12 @@
 
 namespace samsa::record {
 
+// a + b wrapping around as a Java long does (no signed-overflow UB on
+// untrusted fields).
+inline int64_t WrappingAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
 class RecordBatchView {
  public:
   // Parses the batch at the start of `bytes`, which may continue past it.
@@ -46,8 +52,9 @@ class RecordBatchView {
   uint32_t crc() const;  // as stored
   int16_t attributes() const;
   int32_t last_offset_delta() const;
-  int64_t last_offset() const { return base_offset() + last_offset_delta(); }
-  int64_t next_offset() const { return last_offset() + 1; }
+  // Added as Java longs (wrapping), as Kafka does: the fields are untrusted.
+  int64_t last_offset() const { return WrappingAdd(base_offset(), last_offset_delta()); }
+  int64_t next_offset() const { return WrappingAdd(last_offset(), 1); }
   int64_t base_timestamp() const;
   int64_t max_timestamp() const;
   int64_t producer_id() const;

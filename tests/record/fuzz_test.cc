@@ -1,0 +1,230 @@
+// Mutation fuzzing of the batch parser and record reader: valid batches of
+// every codec get random damage (bit flips, byte stores, interesting int32s,
+// truncation, extension, insertion, deletion), sometimes with the CRC and
+// batchLength fixed up so the damage reaches the decoders behind them. Nothing
+// may crash (ASan/UBSan run this suite), and whatever is reported valid must
+// be self-consistent.
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "record/crc32c.h"
+#include "record/record_batch.h"
+#include "record_test_util.h"
+#include "util/endian.h"
+
+namespace samsa::record {
+namespace {
+
+using testing::BuildOrDie;
+using testing::kAllCodecs;
+
+std::vector<std::string> SeedBatches() {
+  std::vector<std::string> out;
+  for (CompressionType codec : kAllCodecs) {
+    {
+      RecordBatchOptions options;
+      options.compression = codec;
+      RecordBatchBuilder b(options);
+      b.Append(1000, "k", "v");
+      out.push_back(BuildOrDie(b));
+    }
+    {
+      RecordBatchOptions options;
+      options.compression = codec;
+      options.base_offset = 40;
+      options.producer_id = 9;
+      options.producer_epoch = 1;
+      options.base_sequence = 0;
+      RecordBatchBuilder b(options);
+      for (int i = 0; i < 8; ++i) {
+        const RecordHeader headers[] = {{"trace", "abc"}, {"null", std::nullopt}};
+        b.Append(5000 + i * 3 - (i % 3), i % 3 == 0 ? std::nullopt : std::optional<std::string_view>("key"),
+                 i % 4 == 1 ? std::nullopt : std::optional<std::string_view>("value value value"),
+                 absl::MakeConstSpan(headers, static_cast<size_t>(i % 3)));
+      }
+      out.push_back(BuildOrDie(b));
+    }
+    {
+      RecordBatchOptions options;
+      options.compression = codec;
+      options.base_offset = 1000;
+      RecordBatchBuilder b(options);
+      for (int i = 0; i < 30; ++i) {
+        b.AppendWithOffset(1000 + i * 2 + (i % 5), 70000 + i, "k" + std::to_string(i),
+                           std::string(static_cast<size_t>(i * 5), 'x'));
+      }
+      out.push_back(BuildOrDie(b));
+    }
+  }
+  return out;
+}
+
+struct Stats {
+  int parse_failed = 0;
+  int open_failed = 0;
+  int next_failed = 0;
+  int validate_failed = 0;
+  int valid = 0;
+};
+
+bool Within(std::string_view inner, std::string_view outer) {
+  return inner.data() >= outer.data() && inner.data() + inner.size() <= outer.data() + outer.size();
+}
+
+// Runs the reader over `bytes`; checks what it reports as valid.
+void Exercise(const std::string& bytes, bool verify_crc, Stats* stats) {
+  absl::StatusOr<RecordBatchView> view = RecordBatchView::Parse(bytes, verify_crc);
+  if (!view.ok()) {
+    ++stats->parse_failed;
+    return;
+  }
+  REQUIRE(view->bytes().data() == bytes.data());
+  REQUIRE(view->size_in_bytes() <= bytes.size());
+  REQUIRE(view->size_in_bytes() >= kBatchHeaderSize);
+  REQUIRE(view->records_count() >= 0);
+  // A small limit keeps a mutated size field from costing a big allocation.
+  absl::StatusOr<RecordReader> reader = RecordReader::Open(*view, 4 << 20);
+  if (!reader.ok()) {
+    ++stats->open_failed;
+    return;
+  }
+  RecordView r;
+  int32_t read = 0;
+  while (true) {
+    absl::StatusOr<bool> more = reader->Next(&r);
+    if (!more.ok()) {
+      ++stats->next_failed;
+      return;
+    }
+    if (!*more) break;
+    ++read;
+    REQUIRE(read <= view->records_count());
+    const std::string_view data = reader->records_data();
+    if (r.key) REQUIRE(Within(*r.key, data));
+    if (r.value) REQUIRE(Within(*r.value, data));
+    for (const RecordHeaderView& h : r.headers) {
+      REQUIRE(Within(h.key, data));
+      if (h.value) REQUIRE(Within(*h.value, data));
+    }
+  }
+  REQUIRE(read == view->records_count());
+  // Decompression already fit in 4 MiB above, so this costs no more.
+  if (!ValidateRecords(*view, /*require_dense_offsets=*/false).ok()) {
+    ++stats->validate_failed;
+    return;
+  }
+  ++stats->valid;
+  // Valid: offsets strictly increase and stay within [base, last].
+  absl::StatusOr<RecordReader> again = RecordReader::Open(*view, 4 << 20);
+  REQUIRE(again.ok());
+  int64_t previous = std::numeric_limits<int64_t>::min();
+  int32_t i = 0;
+  while (*again->Next(&r)) {
+    REQUIRE(r.offset > previous);
+    REQUIRE(r.offset >= view->base_offset());
+    REQUIRE(r.offset <= view->last_offset());
+    if (view->timestamp_type() == TimestampType::kLogAppendTime) REQUIRE(r.timestamp == view->max_timestamp());
+    previous = r.offset;
+    ++i;
+  }
+  REQUIRE(i == view->records_count());
+  if (ValidateRecords(*view, /*require_dense_offsets=*/true).ok()) {
+    REQUIRE(view->records_count() > 0);
+    REQUIRE(view->last_offset_delta() == view->records_count() - 1);
+  }
+}
+
+void Mutate(std::mt19937_64& rng, std::string* b) {
+  const auto pick_pos = [&]() -> size_t {
+    if (b->empty()) return 0;
+    // Half in the header, where every byte matters; half anywhere.
+    if (rng() % 2 == 0) return rng() % std::min(b->size(), kBatchHeaderSize);
+    return rng() % b->size();
+  };
+  static constexpr uint8_t kBytes[] = {0x00, 0x01, 0x7F, 0x80, 0xFF, 0xFE, 0x02, 0x03};
+  static constexpr int32_t kInts[] = {0, 1, -1, 2, 48, 49, 0x7FFFFFFF, std::numeric_limits<int32_t>::min(),
+                                      0x10000, 0x7FFF};
+  switch (rng() % 8) {
+    case 0:
+      if (!b->empty()) (*b)[pick_pos()] ^= static_cast<char>(1 << (rng() % 8));
+      break;
+    case 1:
+      if (!b->empty()) (*b)[pick_pos()] = static_cast<char>(rng());
+      break;
+    case 2:
+      if (!b->empty()) (*b)[pick_pos()] = static_cast<char>(kBytes[rng() % std::size(kBytes)]);
+      break;
+    case 3:
+      b->resize(rng() % (b->size() + 1));
+      break;
+    case 4:
+      for (int n = 1 + static_cast<int>(rng() % 32); n > 0; --n) b->push_back(static_cast<char>(rng()));
+      break;
+    case 5:
+      if (b->size() >= 4) {
+        const size_t pos = pick_pos();
+        if (pos + 4 <= b->size()) {
+          const int32_t v = kInts[rng() % std::size(kInts)];
+          StoreBE32(b->data() + pos, static_cast<uint32_t>(v));
+        }
+      }
+      break;
+    case 6:
+      b->insert(b->begin() + static_cast<std::ptrdiff_t>(b->empty() ? 0 : rng() % (b->size() + 1)),
+                static_cast<char>(rng()));
+      break;
+    case 7:
+      if (!b->empty()) b->erase(b->begin() + static_cast<std::ptrdiff_t>(rng() % b->size()));
+      break;
+  }
+}
+
+TEST_CASE("mutation fuzz: Parse and RecordReader never crash, and valid means consistent",
+          "[record][fuzz]") {
+  uint64_t seed = 0x5A115A;
+  if (const char* env = std::getenv("SAMSA_FUZZ_SEED")) seed = std::strtoull(env, nullptr, 0);
+  int iterations = 20000;
+  if (const char* env = std::getenv("SAMSA_FUZZ_ITERATIONS")) iterations = std::atoi(env);
+  const std::vector<std::string> seeds = SeedBatches();
+  std::mt19937_64 rng(seed);
+  Stats stats;
+  for (int it = 0; it < iterations; ++it) {
+    const std::string& original = seeds[rng() % seeds.size()];
+    std::string b = original;
+    const int mutations = 1 + static_cast<int>(rng() % 4);
+    for (int m = 0; m < mutations; ++m) Mutate(rng, &b);
+    const unsigned fixups = rng() % 4;
+    if (b.size() >= kBatchHeaderSize && fixups >= 1) {
+      // Make batchLength cover the buffer (sometimes), then the CRC match.
+      if (fixups == 3) StoreBE32(b.data() + kBatchLengthPos, static_cast<uint32_t>(b.size() - kLogOverhead));
+      absl::StatusOr<RecordBatchView> loose = RecordBatchView::Parse(b, /*verify_crc=*/false);
+      if (loose.ok()) {
+        StoreBE32(b.data() + kCrcPos, Crc32c(loose->bytes().substr(kAttributesPos)));
+      }
+    }
+    INFO("seed " << seed << " (SAMSA_FUZZ_SEED), iteration " << it << ", " << mutations
+                 << " mutations, size " << b.size() << " of " << original.size());
+    Exercise(b, /*verify_crc=*/true, &stats);
+    Exercise(b, /*verify_crc=*/false, &stats);
+  }
+  INFO("parse failed " << stats.parse_failed << ", open failed " << stats.open_failed
+                       << ", next failed " << stats.next_failed << ", validate failed "
+                       << stats.validate_failed << ", valid " << stats.valid);
+  // The fuzzer reaches every stage, or it is not testing the decoders.
+  if (iterations >= 20000) {
+    CHECK(stats.parse_failed > 1000);
+    CHECK(stats.open_failed > 100);
+    CHECK(stats.next_failed > 1000);
+    CHECK(stats.validate_failed > 10);
+    CHECK(stats.valid > 1000);
+  }
+}
+
+}  // namespace
+}  // namespace samsa::record
