@@ -67,9 +67,8 @@ class TempDir {
 };
 
 // One uncompressed v2 batch of `records` records with keys "k<i>" and values of
-// `value_size` bytes, timestamps from `timestamp_ms`. With `target_size`, the
-// value size is instead chosen as the largest that keeps the batch within
-// `target_size` bytes.
+// `value_size` bytes, timestamps from `timestamp_ms`. MakeBatchOfSize picks
+// the largest value size that keeps the batch within `target_size` bytes.
 inline std::string MakeBatch(int records, size_t value_size, int64_t timestamp_ms) {
   record::RecordBatchBuilder builder;
   std::string value(value_size, 'v');
