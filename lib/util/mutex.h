@@ -101,6 +101,13 @@ class CondVar {
   // if the deadline has passed. REQUIRES: *mu held.
   bool WaitUntil(Mutex* mu, Clock* clock, absl::Time deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     std::unique_lock<std::mutex> lock(mu->mu_, std::adopt_lock);
+    if (deadline == absl::InfiniteFuture()) {
+      // No clock can reach it: not a timed wait (and not one of a
+      // ManualClock's waiters).
+      cv_.wait(lock);
+      lock.release();
+      return true;
+    }
     const bool before_deadline = clock->WaitUntil(cv_, lock, deadline);
     lock.release();
     return before_deadline;

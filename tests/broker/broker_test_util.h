@@ -2,7 +2,9 @@
 #pragma once
 
 #include <memory>
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -11,6 +13,32 @@
 #include "samsa/broker.h"
 
 namespace samsa::testing {
+
+// Waits (in real time, briefly) until `pred` holds: for state that another
+// thread changes. Gives up after ~2 s and returns what pred says then.
+template <typename Pred>
+bool Eventually(Pred pred) {
+  for (int i = 0; i < 20000; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+  }
+  return pred();
+}
+
+// The number of threads blocked on `clock` once it stops changing (background
+// threads that wait on the clock — the broker's scheduler, a lingering
+// producer — have gone to sleep). A test then waits for NumWaiters() to pass
+// it to know that the thread it started is blocked.
+inline int SettledWaiters(const ManualClock& clock) {
+  int last = clock.NumWaiters();
+  for (int stable = 0; stable < 30;) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    const int now = clock.NumWaiters();
+    stable = now == last ? stable + 1 : 0;
+    last = now;
+  }
+  return last;
+}
 
 struct BrokerFixture {
   ManualClock clock;

@@ -2,6 +2,7 @@
 // data race would show (the TSan build runs it).
 #include <atomic>
 #include <random>
+#include <chrono>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -84,6 +85,14 @@ TEST_CASE("readers see consistent whole batches while an appender rolls and rete
     REQUIRE(log.AppendAsLeader(MakeBatch(1, "o" + std::to_string(i), i, record::CompressionType::kNone, 200), 0).ok());
     log.UpdateHighWatermark(log.log_end_offset());
     if (i % 100 == 99) REQUIRE(log.DeleteOldSegments().ok());
+    if (i == kBatches / 2) {
+      // On a busy machine the readers may not have run yet: let them, so the
+      // second half races real reads (bounded, in case they never can).
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+      while (reads.load() == 0 && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::yield();
+      }
+    }
   }
   done = true;
   for (auto& t : readers) t.join();

@@ -1,0 +1,23 @@
+// samsa/samsa.h — everything an application uses: Apache Kafka as a library.
+//
+//   #include <samsa/samsa.h>
+//   auto broker = samsa::Broker::Open(config);           // broker.h, config.h
+//   auto producer = samsa::Producer::Create(broker->get(), {});  // producer.h
+//   auto consumer = samsa::Consumer::Create(broker->get(), {});  // consumer.h
+//
+// Link the CMake target samsa::samsa (find_package(samsa)). Each header
+// documents its own contract and thread-safety.
+#pragma once
+
+#include "samsa/broker.h"
+#include "samsa/bytes.h"
+#include "samsa/clock.h"
+#include "samsa/config.h"
+#include "samsa/consumer.h"
+#include "samsa/env.h"
+#include "samsa/errors.h"
+#include "samsa/logging.h"
+#include "samsa/producer.h"
+#include "samsa/record.h"
+#include "samsa/topic.h"
+#include "samsa/types.h"

@@ -1,0 +1,47 @@
+// BrokerClient: what the producer and consumer need from "the cluster" —
+// partition counts, Produce, Fetch, ListOffsets — behind one interface, so the
+// same clients work against a Broker in this process today and against a
+// Cluster (leader routing, metadata refresh) or a remote bootstrap later.
+//
+// LocalBrokerClient calls a Broker::Impl directly: no serialisation.
+//
+// Thread-safety: implementations are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "broker/broker_impl.h"
+
+namespace samsa::client {
+
+struct TopicMetadata {
+  int32_t partitions = 0;
+  int32_t max_message_bytes = 1048588;  // the topic's max.message.bytes
+};
+
+class BrokerClient {
+ public:
+  virtual ~BrokerClient() = default;
+  virtual Clock* clock() const = 0;
+  // Changes whenever topics or partition counts change: cache against it.
+  virtual uint64_t metadata_version() const = 0;
+  // Creates the topic when the broker auto-creates topics.
+  virtual absl::StatusOr<TopicMetadata> Topic(std::string_view topic) = 0;
+  virtual absl::StatusOr<Broker::Impl::ProduceResult> Produce(const TopicPartition& tp,
+                                                              std::string records,
+                                                              int16_t acks) = 0;
+  virtual std::vector<Broker::Impl::FetchPartitionResponse> Fetch(
+      const Broker::Impl::FetchRequest& request) = 0;
+  virtual absl::StatusOr<Broker::Impl::ListOffsetResult> ListOffset(const TopicPartition& tp,
+                                                                    int64_t timestamp,
+                                                                    FetchIsolation isolation) = 0;
+};
+
+// "*broker" must outlive the client.
+std::unique_ptr<BrokerClient> NewLocalBrokerClient(Broker::Impl* broker, Clock* clock);
+
+}  // namespace samsa::client

@@ -1,0 +1,465 @@
+#include "samsa/producer.h"
+
+#include <atomic>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <librdkafka/rdkafka.h>
+
+#include "broker/broker_test_util.h"
+#include "record/compression.h"
+#include "record/record_batch.h"
+#include "samsa/consumer.h"
+#include "samsa/errors.h"
+
+namespace samsa {
+namespace {
+
+using testing::BrokerFixture;
+using testing::Eventually;
+using testing::SettledWaiters;
+
+struct ProducerFixture : BrokerFixture {
+  ProducerFixture() { Open(); }
+
+  std::unique_ptr<Producer> MakeProducer(ProducerConfig config = {}, ProducerOptions options = {}) {
+    auto p = Producer::Create(broker.get(), config, std::move(options));
+    REQUIRE(p.ok());
+    return *std::move(p);
+  }
+  void Topic(const std::string& name, int partitions, std::map<std::string, std::string> configs = {}) {
+    NewTopic t;
+    t.name = name;
+    t.num_partitions = partitions;
+    t.configs = std::move(configs);
+    REQUIRE(broker->CreateTopic(t).ok());
+  }
+  // The batches stored in tp, as views over one fetch.
+  std::vector<std::pair<int64_t, int32_t>> Batches(const TopicPartition& tp) {
+    Broker::Impl::FetchRequest request;
+    request.partitions.push_back({tp, 0, 64 << 20});
+    request.max_wait = absl::ZeroDuration();
+    request.max_bytes = 64 << 20;
+    auto responses = impl().Fetch(request);
+    REQUIRE(responses[0].status.ok());
+    std::vector<std::pair<int64_t, int32_t>> out;  // (base offset, record count)
+    std::string_view bytes = responses[0].records.view();
+    while (!bytes.empty()) {
+      auto b = record::RecordBatchView::Parse(bytes);
+      REQUIRE(b.ok());
+      out.emplace_back(b->base_offset(), b->records_count());
+      bytes.remove_prefix(b->size_in_bytes());
+    }
+    return out;
+  }
+  int64_t EndOffset(const TopicPartition& tp) {
+    auto r = impl().ListOffset(tp, -1, FetchIsolation::kHighWatermark);
+    REQUIRE(r.ok());
+    return r->offset;
+  }
+};
+
+TEST_CASE("murmur2 matches Kafka's own test vectors", "[producer][partitioner]") {
+  // org.apache.kafka.common.utils.UtilsTest#testMurmur2
+  CHECK(Murmur2("21") == -973932308);
+  CHECK(Murmur2("foobar") == -790332482);
+  CHECK(Murmur2("a-little-bit-long-string") == -985981536);
+  CHECK(Murmur2("a-little-bit-longer-string") == -1486304829);
+  CHECK(Murmur2("lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8") == -58897971);
+  CHECK(Murmur2("abc") == 479470107);
+}
+
+TEST_CASE("a key lands on the partition librdkafka's murmur2_random picks", "[producer][partitioner]") {
+  std::mt19937 rng(20261125);
+  for (int i = 0; i < 5000; ++i) {
+    std::string key(rng() % 64, '\0');
+    for (char& c : key) c = static_cast<char>(rng());
+    const int32_t partitions = 1 + static_cast<int32_t>(rng() % 200);
+    const int32_t expected = rd_kafka_msg_partitioner_murmur2_random(
+        nullptr, key.data(), key.size(), partitions, nullptr, nullptr);
+    INFO("key size " << key.size() << " partitions " << partitions);
+    REQUIRE(KeyPartition(key, partitions) == expected);
+  }
+}
+
+TEST_CASE("send returns a future with the offset; keyed records follow murmur2", "[producer]") {
+  ProducerFixture f;
+  f.Topic("orders", 3);
+  auto producer = f.MakeProducer();
+  RecordFuture a = producer->Send({.topic = "orders", .partition = 1, .value = "hello"});
+  absl::StatusOr<RecordMetadata> md = a.Get(absl::Seconds(10));
+  REQUIRE(md.ok());
+  CHECK(md->topic == "orders");
+  CHECK(md->partition == 1);
+  CHECK(md->offset == 0);
+  CHECK(md->timestamp == f.clock.NowMs());
+  CHECK(md->serialized_value_size == 5);
+  CHECK(md->serialized_key_size == -1);
+  CHECK(producer->Send({.topic = "orders", .partition = 1, .value = "again"}).Get()->offset == 1);
+
+  for (const char* key : {"alice", "bob", "carol", "dave", "erin"}) {
+    auto r = producer->Send({.topic = "orders", .key = key, .value = "v"}).Get();
+    REQUIRE(r.ok());
+    CHECK(r->partition == KeyPartition(key, 3));
+    CHECK(r->serialized_key_size == static_cast<int32_t>(std::strlen(key)));
+  }
+  CHECK(producer->PartitionsFor("orders").value() == 3);
+}
+
+TEST_CASE("records from many threads keep per-producer, per-partition order", "[producer][threads]") {
+  ProducerFixture f;
+  f.Topic("events", 4);
+  ProducerConfig config;
+  config.linger_ms = 0;
+  config.batch_size = 2048;
+  auto producer = f.MakeProducer(config);
+  constexpr int kThreads = 4, kPerThread = 500;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string key = "thread-" + std::to_string(t);
+        producer->Send({.topic = "events", .key = key, .value = std::to_string(i)},
+                       [&](const absl::StatusOr<RecordMetadata>& r) {
+                         if (!r.ok()) failures++;
+                       });
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  REQUIRE(producer->Flush().ok());
+  CHECK(failures == 0);
+
+  auto consumer = Consumer::Create(f.broker.get(), {}).value();
+  std::vector<TopicPartition> all;
+  for (int p = 0; p < 4; ++p) all.push_back({"events", p});
+  REQUIRE(consumer->Assign(all).ok());
+  REQUIRE(consumer->SeekToBeginning(all).ok());
+  std::map<std::string, int> next;
+  int seen = 0;
+  std::vector<ConsumerRecord> records;
+  while (true) {
+    auto polled = consumer->Poll(absl::ZeroDuration());
+    REQUIRE(polled.ok());
+    if (polled->empty()) break;
+    records.insert(records.end(), polled->begin(), polled->end());
+  }
+  for (const ConsumerRecord& r : records) {
+    const std::string key = r.key_string();
+    CHECK(r.partition == KeyPartition(key, 4));
+    CHECK(std::stoi(r.value_string()) == next[key]);
+    next[key] = std::stoi(r.value_string()) + 1;
+    ++seen;
+  }
+  CHECK(seen == kThreads * kPerThread);
+}
+
+TEST_CASE("linger.ms holds a batch open on the producer's clock", "[producer][batching]") {
+  ProducerFixture f;
+  f.Topic("t", 1);
+  ProducerConfig config;
+  config.linger_ms = 100;
+  auto producer = f.MakeProducer(config);
+  std::vector<RecordFuture> futures;
+  for (int i = 0; i < 3; ++i) {
+    futures.push_back(producer->Send({.topic = "t", .partition = 0, .value = "r" + std::to_string(i)}));
+  }
+  // The sender is waiting for the linger deadline; nothing is written yet.
+  REQUIRE(Eventually([&] { return f.clock.NumWaiters() > 0; }));
+  CHECK_FALSE(futures[0].ready());
+  CHECK(f.EndOffset({"t", 0}) == 0);
+  f.clock.Advance(absl::Milliseconds(50));
+  CHECK_FALSE(futures[2].ready());
+  f.clock.Advance(absl::Milliseconds(60));
+  for (int i = 0; i < 3; ++i) CHECK(futures[i].Get()->offset == i);
+  // One batch of three records, as linger intends.
+  CHECK(f.Batches({"t", 0}) == std::vector<std::pair<int64_t, int32_t>>{{0, 3}});
+}
+
+TEST_CASE("batch.size closes a batch; a record larger than it goes alone", "[producer][batching]") {
+  ProducerFixture f;
+  f.Topic("t", 1);
+  ProducerConfig config;
+  config.linger_ms = 60000;
+  config.batch_size = 1000;
+  auto producer = f.MakeProducer(config);
+  for (int i = 0; i < 20; ++i) {
+    producer->Send({.topic = "t", .partition = 0, .value = std::string(100, 'a')});
+  }
+  producer->Send({.topic = "t", .partition = 0, .value = std::string(5000, 'b')});
+  producer->Send({.topic = "t", .partition = 0, .value = "tail"});
+  REQUIRE(producer->Flush().ok());
+  auto batches = f.Batches({"t", 0});
+  REQUIRE(batches.size() >= 4);
+  int total = 0;
+  for (auto [base, count] : batches) total += count;
+  CHECK(total == 22);
+  // The 100-byte records filled batches of at most 1000 bytes (~8 each).
+  CHECK(batches[0].second > 1);
+  CHECK(batches[0].second < 10);
+  // The big record has a batch of its own.
+  bool alone = false;
+  for (auto [base, count] : batches) alone |= base == 20 && count == 1;
+  CHECK(alone);
+}
+
+TEST_CASE("keyless records stick to one partition until batch.size bytes went there", "[producer][partitioner]") {
+  ProducerFixture f;
+  f.Topic("sticky", 5);
+  ProducerConfig config;
+  config.batch_size = 1000;
+  auto producer = f.MakeProducer(config);
+  std::vector<int32_t> partitions;
+  for (int i = 0; i < 60; ++i) {
+    partitions.push_back(producer->Send({.topic = "sticky", .value = std::string(90, 'x')}).Get()->partition);
+  }
+  // Runs of the same partition, each about batch.size / record size long,
+  // and consecutive runs on different partitions.
+  std::vector<int> runs{1};
+  for (size_t i = 1; i < partitions.size(); ++i) {
+    if (partitions[i] == partitions[i - 1]) {
+      ++runs.back();
+    } else {
+      runs.push_back(1);
+    }
+  }
+  REQUIRE(runs.size() >= 4);
+  for (size_t i = 0; i + 1 < runs.size(); ++i) {
+    CHECK(runs[i] >= 5);
+    CHECK(runs[i] <= 12);
+  }
+  // With ignore_keys the default partitioner treats keyed records the same way.
+  config.partitioner_ignore_keys = true;
+  auto ignoring = f.MakeProducer(config);
+  std::set<int32_t> used;
+  for (int i = 0; i < 5; ++i) {
+    used.insert(ignoring->Send({.topic = "sticky", .key = "k" + std::to_string(i), .value = "v"}).Get()->partition);
+  }
+  CHECK(used.size() == 1);
+}
+
+TEST_CASE("round-robin and custom partitioners", "[producer][partitioner]") {
+  ProducerFixture f;
+  f.Topic("rr", 3);
+  ProducerConfig config;
+  config.partitioner = PartitionerType::kRoundRobin;
+  auto rr = f.MakeProducer(config);
+  std::vector<int32_t> got;
+  for (int i = 0; i < 6; ++i) got.push_back(rr->Send({.topic = "rr", .key = "same", .value = "v"}).Get()->partition);
+  CHECK(got == std::vector<int32_t>{0, 1, 2, 0, 1, 2});
+
+  config.partitioner = PartitionerType::kCustom;
+  ProducerOptions options;
+  options.custom_partitioner = [](const ProducerRecord& r, int32_t n) {
+    return r.value && r.value->size() % 2 == 0 ? n - 1 : 0;
+  };
+  auto custom = f.MakeProducer(config, options);
+  CHECK(custom->Send({.topic = "rr", .value = "ab"}).Get()->partition == 2);
+  CHECK(custom->Send({.topic = "rr", .value = "abc"}).Get()->partition == 0);
+
+  options.custom_partitioner = [](const ProducerRecord&, int32_t n) { return n; };
+  auto broken = f.MakeProducer(config, options);
+  CHECK(ErrorCodeOf(broken->Send({.topic = "rr", .value = "x"}).Get().status()) ==
+        ErrorCode::kUnknownTopicOrPartition);
+  // Custom without a function is a config error.
+  CHECK(ErrorCodeOf(Producer::Create(f.broker.get(), config).status()) == ErrorCode::kInvalidConfig);
+}
+
+TEST_CASE("bad sends fail clearly and write nothing", "[producer][errors]") {
+  ProducerFixture f;
+  f.config.auto_create_topics_enable = false;
+  f.Reopen();
+  f.Topic("t", 2);
+  ProducerConfig config;
+  config.max_request_size = 2000;
+  auto producer = f.MakeProducer(config);
+  int callbacks = 0;
+  auto expect = [&](ProducerRecord r, ErrorCode code) {
+    absl::Status seen;
+    auto status = producer->Send(std::move(r), [&](const absl::StatusOr<RecordMetadata>& m) {
+      ++callbacks;
+      seen = m.status();
+    }).Get().status();
+    INFO(status);
+    CHECK(ErrorCodeOf(status) == code);
+    CHECK(ErrorCodeOf(seen) == code);
+  };
+  expect({.topic = "missing", .value = "v"}, ErrorCode::kUnknownTopicOrPartition);
+  expect({.topic = "t", .partition = 2, .value = "v"}, ErrorCode::kUnknownTopicOrPartition);
+  expect({.topic = "t", .partition = -1, .value = "v"}, ErrorCode::kUnknownTopicOrPartition);
+  expect({.topic = "t", .value = std::string(3000, 'x')}, ErrorCode::kMessageTooLarge);
+  expect({.topic = "bad/name", .value = "v"}, ErrorCode::kInvalidTopicException);
+  CHECK(callbacks == 5);
+  CHECK(f.broker->ListTopics() == std::vector<std::string>{"t"});
+  CHECK(f.EndOffset({"t", 0}) == 0);
+  CHECK(f.EndOffset({"t", 1}) == 0);
+
+  // The topic's max.message.bytes: the broker refuses that record alone.
+  f.Topic("small", 1, {{"max.message.bytes", "500"}});
+  auto ok1 = producer->Send({.topic = "small", .partition = 0, .value = "fine"});
+  auto big = producer->Send({.topic = "small", .partition = 0, .value = std::string(800, 'y')});
+  auto ok2 = producer->Send({.topic = "small", .partition = 0, .value = "fine too"});
+  CHECK(ok1.Get().ok());
+  CHECK(ErrorCodeOf(big.Get().status()) == ErrorCode::kMessageTooLarge);
+  CHECK(ok2.Get().ok());
+  CHECK(f.EndOffset({"small", 0}) == 2);
+
+  // Closed: refused, nothing written.
+  REQUIRE(producer->Close().ok());
+  auto closed = producer->Send({.topic = "t", .partition = 0, .value = "v"}).Get();
+  CHECK(closed.status().code() == absl::StatusCode::kFailedPrecondition);
+  CHECK(f.EndOffset({"t", 0}) == 0);
+  CHECK(producer->Close().ok());  // again: fine
+}
+
+TEST_CASE("a full buffer blocks Send up to max.block.ms, then fails", "[producer][errors]") {
+  ProducerFixture f;
+  f.Topic("t", 1);
+  ProducerConfig config;
+  config.linger_ms = 3600 * 1000;  // batches stay in the buffer
+  config.batch_size = 1 << 20;
+  config.buffer_memory = 4096;
+  config.max_block_ms = 1000;
+  auto producer = f.MakeProducer(config);
+  std::vector<RecordFuture> held;
+  for (int i = 0; i < 3; ++i) held.push_back(producer->Send({.topic = "t", .partition = 0, .value = std::string(1000, 'a')}));
+  std::atomic<bool> done{false};
+  absl::Status blocked_status;
+  const int base = SettledWaiters(f.clock);  // the sender lingers
+  std::thread sender([&] {
+    blocked_status = producer->Send({.topic = "t", .partition = 0, .value = std::string(1500, 'b')}).Get().status();
+    done = true;
+  });
+  REQUIRE(Eventually([&] { return f.clock.NumWaiters() > base; }));  // Send blocked
+  CHECK_FALSE(done);
+  f.clock.Advance(absl::Milliseconds(1001));
+  sender.join();
+  CHECK(ErrorCodeOf(blocked_status) == ErrorCode::kRequestTimedOut);
+  REQUIRE(producer->Flush().ok());
+  for (auto& h : held) CHECK(h.Get().ok());
+  CHECK(f.EndOffset({"t", 0}) == 3);
+}
+
+TEST_CASE("flush and close deliver lingering records; callbacks see the metadata", "[producer]") {
+  ProducerFixture f;
+  f.Topic("t", 2);
+  ProducerConfig config;
+  config.linger_ms = 3600 * 1000;
+  auto producer = f.MakeProducer(config);
+  std::vector<int64_t> offsets;
+  Mutex mu;
+  for (int i = 0; i < 10; ++i) {
+    producer->Send({.topic = "t", .partition = i % 2, .value = "v"},
+                   [&](const absl::StatusOr<RecordMetadata>& m) {
+                     MutexLock lock(&mu);
+                     offsets.push_back(m.ok() ? m->offset : -100);
+                   });
+  }
+  REQUIRE(producer->Flush().ok());
+  {
+    MutexLock lock(&mu);
+    CHECK(offsets.size() == 10);
+  }
+  auto last = producer->Send({.topic = "t", .partition = 0, .value = "last"});
+  REQUIRE(producer->Close().ok());
+  CHECK(last.Get()->offset == 5);
+  CHECK(f.EndOffset({"t", 0}) == 6);
+}
+
+TEST_CASE("compression.type: batches are stored compressed and read back", "[producer]") {
+  for (const char* codec : {"gzip", "snappy", "lz4", "zstd"}) {
+    ProducerFixture f;
+    f.Topic("z", 1);
+    ProducerConfig config;
+    config.compression_type = codec;
+    config.linger_ms = 1000;
+    auto producer = f.MakeProducer(config);
+    for (int i = 0; i < 50; ++i) producer->Send({.topic = "z", .partition = 0, .key = "k", .value = std::string(200, 'q')});
+    REQUIRE(producer->Flush().ok());
+    auto fetched = f.FetchAll({"z", 0});
+    CHECK(fetched.size() == 50);
+    Broker::Impl::FetchRequest request;
+    request.partitions.push_back({{"z", 0}, 0, 1 << 20});
+    request.max_wait = absl::ZeroDuration();
+    auto b = record::RecordBatchView::Parse(f.impl().Fetch(request)[0].records.view());
+    REQUIRE(b.ok());
+    CHECK(record::CompressionName(b->compression()) == codec);
+    CHECK(b->size_in_bytes() < 50 * 200 / 4);
+  }
+  ProducerFixture f;
+  ProducerConfig bad;
+  bad.compression_type = "brotli";
+  CHECK(ErrorCodeOf(Producer::Create(f.broker.get(), bad).status()) == ErrorCode::kInvalidConfig);
+  bad = {};
+  bad.acks = 2;
+  CHECK(ErrorCodeOf(Producer::Create(f.broker.get(), bad).status()) == ErrorCode::kInvalidConfig);
+}
+
+TEST_CASE("acks=0 answers offset -1; LogAppendTime topics report the broker's time", "[producer]") {
+  ProducerFixture f;
+  f.Topic("t", 1);
+  f.Topic("lat", 1, {{"message.timestamp.type", "LogAppendTime"}});
+  ProducerConfig config;
+  config.acks = 0;
+  auto fire = f.MakeProducer(config);
+  CHECK(fire->Send({.topic = "t", .partition = 0, .value = "v"}).Get()->offset == -1);
+  REQUIRE(fire->Flush().ok());
+  CHECK(f.EndOffset({"t", 0}) == 1);
+
+  auto producer = f.MakeProducer();
+  f.clock.Advance(absl::Seconds(5));
+  auto md = producer->Send({.topic = "lat", .partition = 0, .value = "v", .timestamp = 42}).Get();
+  REQUIRE(md.ok());
+  CHECK(md->timestamp == f.clock.NowMs());
+  auto create = producer->Send({.topic = "t", .partition = 0, .value = "v", .timestamp = 42}).Get();
+  CHECK(create->timestamp == 42);
+}
+
+TEST_CASE("retriable errors are retried until delivery.timeout.ms, then expire", "[producer][errors]") {
+  ProducerFixture f;
+  f.Topic("t", 1, {{"min.insync.replicas", "2"}});
+  ProducerConfig config;
+  config.acks = -1;
+  config.retry_backoff_ms = 100;
+  config.delivery_timeout_ms = 1000;
+  auto producer = f.MakeProducer(config);
+  const int base = SettledWaiters(f.clock);
+  auto future = producer->Send({.topic = "t", .partition = 0, .value = "v"});
+  for (int i = 0; i < 30 && !future.ready(); ++i) {
+    // The sender backs off on the clock before each retry.
+    REQUIRE(Eventually([&] { return future.ready() || f.clock.NumWaiters() > base; }));
+    f.clock.Advance(absl::Milliseconds(100));
+  }
+  auto status = future.Get().status();
+  INFO(status);
+  CHECK(ErrorCodeOf(status) == ErrorCode::kRequestTimedOut);
+  CHECK(status.message().find("NOT_ENOUGH_REPLICAS") != std::string::npos);
+  CHECK(f.EndOffset({"t", 0}) == 0);
+}
+
+TEST_CASE("a future's Get times out on the producer's clock", "[producer]") {
+  ProducerFixture f;
+  f.Topic("t", 1);
+  ProducerConfig config;
+  config.linger_ms = 3600 * 1000;
+  auto producer = f.MakeProducer(config);
+  auto future = producer->Send({.topic = "t", .partition = 0, .value = "v"});
+  const int base = SettledWaiters(f.clock);  // the sender lingers
+  std::thread advancer([&] {
+    Eventually([&] { return f.clock.NumWaiters() > base; });  // Get is waiting
+    f.clock.Advance(absl::Seconds(2));
+  });
+  CHECK(ErrorCodeOf(future.Get(absl::Seconds(1)).status()) == ErrorCode::kRequestTimedOut);
+  advancer.join();
+  CHECK(ErrorCodeOf(RecordFuture().Get().status()) != ErrorCode::kNone);
+  REQUIRE(producer->Close().ok());
+  CHECK(future.Get()->offset == 0);
+}
+
+}  // namespace
+}  // namespace samsa
