@@ -285,7 +285,9 @@ class Producer::Impl {
                           batch->size_limit)) {
       batch->full = true;
     }
+    bool new_batch = false;
     if (batch == nullptr || batch->full) {
+      new_batch = true;
       record::RecordBatchOptions options;
       options.compression = compression_;
       queue.push_back(std::make_shared<ProducerBatch>(tp, options, clock_->Now(), batch_limit));
@@ -299,7 +301,8 @@ class Producer::Impl {
     if (oversized || static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) >= batch_limit) {
       batch->full = true;
     }
-    if (batch->full || config_.linger_ms == 0 || queue.size() > 1) sender_cv_.Signal();
+    // The sender learns of a new batch's linger deadline, or that one is due.
+    if (new_batch || batch->full || config_.linger_ms == 0) sender_cv_.Signal();
     return absl::OkStatus();
   }
 
