@@ -1,6 +1,7 @@
 #include "samsa/consumer.h"
 
 #include <atomic>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -419,6 +420,7 @@ TEST_CASE("acknowledged records survive a crash when every append is flushed", "
   auto reopened = Broker::Open(config, {&env, &clock});
   REQUIRE(reopened.ok());
   CHECK_FALSE((*reopened)->recovery_info().clean_shutdown);
+  CHECK((*reopened)->recovery_info().partitions_recovered == 2);
   auto consumer = Consumer::Create(reopened->get(), Earliest()).value();
   REQUIRE(consumer->Assign({{"durable", 0}, {"durable", 1}}).ok());
   int n = 0;
@@ -427,6 +429,25 @@ TEST_CASE("acknowledged records survive a crash when every append is flushed", "
     ++n;
   }
   CHECK(n == 40);
+}
+
+TEST_CASE("a broker reopened after Close has every acknowledged record", "[consumer][restart]") {
+  ClientFixture f;
+  f.Topic("kept", 3);
+  for (int i = 0; i < 30; ++i) f.Send({.topic = "kept", .key = "k" + std::to_string(i % 7), .value = std::to_string(i)});
+  REQUIRE(f.producer->Close().ok());
+  f.Reopen();
+  CHECK(f.broker->recovery_info().clean_shutdown);
+  CHECK(f.broker->recovery_info().partitions_loaded == 3);
+  CHECK(f.broker->recovery_info().partitions_recovered == 0);
+  auto consumer = f.MakeConsumer(Earliest());
+  REQUIRE(consumer->Assign({{"kept", 0}, {"kept", 1}, {"kept", 2}}).ok());
+  std::set<int> values;
+  for (const auto& r : PollAll(*consumer)) {
+    CHECK(r.partition == KeyPartition(r.key_string(), 3));
+    values.insert(std::stoi(r.value_string()));
+  }
+  CHECK(values.size() == 30);
 }
 
 TEST_CASE("retention and segment rolls driven by the manual clock", "[consumer][retention]") {
