@@ -80,16 +80,25 @@ int ConsumeFrom(Broker* broker, const ConsumeOptions& options, std::ostream& out
     return 1;
   }
   Consumer& consumer = **created;
+  // The broker's own view first: the consumer's metadata lookup (in Assign
+  // too) would auto-create a misspelt topic.
+  absl::StatusOr<TopicDescription> d = broker->DescribeTopic(options.topic);
+  if (!d.ok()) {
+    err << Message(d.status()) << "\n";
+    return 1;
+  }
   std::vector<TopicPartition> assignment;
   if (options.partition) {
-    assignment.push_back({options.topic, *options.partition});
-  } else {
-    absl::StatusOr<int32_t> partitions = consumer.PartitionsFor(options.topic);
-    if (!partitions.ok()) {
-      err << Message(partitions.status()) << "\n";
+    if (*options.partition >= static_cast<int32_t>(d->partitions.size())) {
+      err << fmt::format("Partition {} does not exist: topic {} has {} partition(s)\n",
+                         *options.partition, options.topic, d->partitions.size());
       return 1;
     }
-    for (int32_t p = 0; p < *partitions; ++p) assignment.push_back({options.topic, p});
+    assignment.push_back({options.topic, *options.partition});
+  } else {
+    for (const PartitionDescription& p : d->partitions) {
+      assignment.push_back({options.topic, p.partition});
+    }
   }
   absl::Status s = consumer.Assign(assignment);
   if (s.ok()) {
