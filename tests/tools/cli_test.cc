@@ -174,7 +174,7 @@ TEST_CASE("parse.key splits at key.separator; a line without it fails naming the
   }
 }
 
-TEST_CASE("--partition routes every record; keys follow the default partitioner", "[cli]") {
+TEST_CASE("produce --partition routes every record; keys follow the default partitioner", "[cli]") {
   Cli cli;
   REQUIRE(cli.Run("topics", {"--create", "--topic", "t", "--partitions", "3"}).rc == 0);
   CHECK(cli.Produce("t", "a\nb\n", {"--partition", "2"}).lines == Lines{"t-2@0", "t-2@1"});
@@ -232,7 +232,7 @@ TEST_CASE("consume starts at the end by default, at the beginning or at --offset
   CHECK_THAT(negative.err, Catch::Contains("'-1' is incorrect"));
 }
 
-TEST_CASE("--max-messages stops after that many records", "[cli]") {
+TEST_CASE("consume --max-messages stops after that many records", "[cli]") {
   Cli cli;
   std::string input;
   for (int i = 0; i < 1200; ++i) input += fmt::format("v{}\n", i);
@@ -450,7 +450,7 @@ TEST_CASE("produce and consume usage errors name the flag", "[cli]") {
   CHECK_THAT(dump.err, Catch::Contains("--files"));
 }
 
-TEST_CASE("--acks and --compression-type reach the stored batches", "[cli]") {
+TEST_CASE("produce --acks and --compression-type reach the stored batches", "[cli]") {
   Cli cli;
   cli.Produce("t", "a\nb\n", {"--compression-type", "gzip", "--acks", "1"});
   Result dump = cli.RunRaw("dump-log", {"--files", std::string(kDir) + "/t-0/00000000000000000000.log"});
