@@ -42,8 +42,9 @@ inline absl::Status WriteDumpLogFixture(Env* env, const std::string& dir) {
       for (int i = 0; i < 1 + (round % 4) * 3; ++i) {
         const std::string key = "key-" + std::to_string(round * 100 + i);
         const std::string value = std::string(20 + i * 13, static_cast<char>('a' + i % 26));
-        const record::RecordHeader headers[] = {{"trace", "t" + std::to_string(i)},
-                                                {"nullh", std::nullopt}};
+        // RecordHeader holds views: the value must outlive the Append.
+        const std::string trace = "t" + std::to_string(i);
+        const record::RecordHeader headers[] = {{"trace", trace}, {"nullh", std::nullopt}};
         const bool null_key = i % 5 == 2;
         const bool tombstone = i % 7 == 3;
         b.Append(ts + i, null_key ? std::nullopt : std::optional<std::string_view>(key),

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "absl/status/statusor.h"
+#include "args.h"
 #include "record/compression.h"
 #include "record/record_batch.h"
 #include "util/endian.h"
@@ -278,28 +279,34 @@ int DumpLog(Env* env, const DumpLogOptions& options, std::ostream& out, std::ost
 
 bool ParseDumpLogArgs(const std::vector<std::string>& args, DumpLogOptions* options,
                       std::ostream& err) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--files" && i + 1 < args.size()) {
-      for (std::string& f : SplitCommaList(args[++i])) options->files.push_back(std::move(f));
-    } else if (a == "--print-data-log") {
+  ArgCursor a("dump-log", args, err);
+  while (a.Next()) {
+    bool ok = true;
+    if (a.Is("--files")) {
+      std::string files;
+      ok = a.Value(&files);
+      for (std::string& f : SplitCommaList(files)) options->files.push_back(std::move(f));
+    } else if (a.Is("--print-data-log")) {
+      ok = a.NoValue();
       options->print_data_log = true;
-    } else if (a == "--deep-iteration") {
+    } else if (a.Is("--deep-iteration")) {
+      ok = a.NoValue();
       options->deep_iteration = true;
-    } else if (a == "--index-sanity-check") {
+    } else if (a.Is("--index-sanity-check")) {
+      ok = a.NoValue();
       options->index_sanity_check = true;
-    } else if (a == "--verify-index-only") {
+    } else if (a.Is("--verify-index-only")) {
+      ok = a.NoValue();
       options->verify_index_only = true;
-    } else if (a == "--max-message-size" && i + 1 < args.size()) {
-      options->max_message_size = std::atoi(args[++i].c_str());
+    } else if (a.Is("--max-message-size")) {
+      ok = a.Int(1, INT32_MAX, &options->max_message_size);
     } else {
-      err << "dump-log: unknown or incomplete argument '" << a << "'\n";
-      return false;
+      return a.Unknown();
     }
+    if (!ok) return false;
   }
   if (options->files.empty()) {
-    err << "dump-log: --files <file.log|.index|.timeindex>[,...] is required\n";
-    return false;
+    return a.Error("missing required option --files <file.log|.index|.timeindex>[,...]");
   }
   return true;
 }
