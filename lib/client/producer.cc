@@ -87,6 +87,7 @@ struct ProducerBatch {
   int64_t reserved = 0;     // bytes held against buffer.memory
   bool full = false;        // no more records go in
   bool done = false;        // every record completed
+  int flush_waiters = 0;    // Flush() calls waiting for this batch
 };
 
 record::CompressionType ParseCompression(const std::string& name) {
@@ -135,11 +136,21 @@ class Producer::Impl {
   absl::Status Flush(absl::Duration timeout) {
     const absl::Time deadline = DeadlineAfter(timeout);
     MutexLock lock(&mu_);
-    // Kafka's flush: every batch open or in flight now must complete.
-    std::vector<std::shared_ptr<ProducerBatch>> waiting = in_flight_;
+    // Kafka's flush: every batch open or in flight now must complete. The
+    // sender completes a partition's batches in the order they were opened
+    // (in flight first, then its queue front to back), so waiting for the
+    // newest batch of each partition is waiting for all of them; and the
+    // sender wakes a flush only when a batch it waits for completes, not
+    // after every batch.
+    std::vector<std::shared_ptr<ProducerBatch>> waiting;
     for (auto& [tp, queue] : batches_) {
-      for (auto& b : queue) waiting.push_back(b);
+      if (!queue.empty()) waiting.push_back(queue.back());
     }
+    for (const auto& b : in_flight_) {  // at most one per partition
+      auto it = batches_.find(b->tp);
+      if (it == batches_.end() || it->second.empty()) waiting.push_back(b);
+    }
+    for (const auto& b : waiting) ++b->flush_waiters;
     ++flushes_;
     sender_cv_.SignalAll();
     absl::Status result;
@@ -154,6 +165,7 @@ class Producer::Impl {
       }
       if (!result.ok()) break;
     }
+    for (const auto& b : waiting) --b->flush_waiters;
     --flushes_;
     return result;
   }
@@ -336,16 +348,18 @@ class Producer::Impl {
         continue;
       }
       for (auto& b : ready) in_flight_.push_back(b);
+      bool flush_done = false;
       for (auto& b : ready) {
         mu_.Unlock();
         Ship(b.get());
         mu_.Lock();
         b->done = true;
+        flush_done |= b->flush_waiters > 0;
         buffer_used_ -= b->reserved;
         std::erase(in_flight_, b);
       }
       space_cv_.SignalAll();
-      done_cv_.SignalAll();
+      if (flush_done) done_cv_.SignalAll();
     }
   }
 
