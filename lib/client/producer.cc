@@ -24,29 +24,37 @@ namespace samsa {
 
 // ---- RecordFuture --------------------------------------------------------------
 
-struct RecordFuture::State {
-  explicit State(Clock* c) : clock(c) {}
-  void Complete(absl::StatusOr<RecordMetadata> r) {
-    MutexLock lock(&mu);
-    result = std::move(r);
-    cv.SignalAll();
-  }
+// The futures of one batch's records share one block: one allocation, one
+// lock and one broadcast per batch rather than per record. A future is an
+// aliasing shared_ptr to its State inside the block, so the block lives as
+// long as any of its futures.
+struct RecordFutureBlock {
+  explicit RecordFutureBlock(Clock* c) : clock(c) {}
   Clock* const clock;
-  Mutex mu;
+  Mutex mu;  // guards every State's result
   CondVar cv;
-  std::optional<absl::StatusOr<RecordMetadata>> result ABSL_GUARDED_BY(mu);
+  // Appended to (under the producer's lock) only while the batch is open;
+  // a deque keeps the States in place.
+  std::deque<RecordFuture::State> states;
+};
+
+struct RecordFuture::State {
+  explicit State(RecordFutureBlock* b) : block(b) {}
+  RecordFutureBlock* const block;
+  std::optional<absl::StatusOr<RecordMetadata>> result;  // guarded by block->mu
 };
 
 absl::StatusOr<RecordMetadata> RecordFuture::Get(absl::Duration timeout) const {
   if (!state_) return absl::FailedPreconditionError("empty RecordFuture");
+  RecordFutureBlock* const block = state_->block;
   const absl::Time deadline = timeout == absl::InfiniteDuration()
                                   ? absl::InfiniteFuture()
-                                  : state_->clock->Now() + timeout;
-  MutexLock lock(&state_->mu);
+                                  : block->clock->Now() + timeout;
+  MutexLock lock(&block->mu);
   while (!state_->result) {
     if (deadline == absl::InfiniteFuture()) {
-      state_->cv.Wait(&state_->mu);
-    } else if (!state_->cv.WaitUntil(&state_->mu, state_->clock, deadline)) {
+      block->cv.Wait(&block->mu);
+    } else if (!block->cv.WaitUntil(&block->mu, block->clock, deadline)) {
       if (state_->result) break;
       return KafkaError(ErrorCode::kRequestTimedOut,
                         fmt::format("record not acknowledged within {}",
@@ -58,7 +66,7 @@ absl::StatusOr<RecordMetadata> RecordFuture::Get(absl::Duration timeout) const {
 
 bool RecordFuture::ready() const {
   if (!state_) return false;
-  MutexLock lock(&state_->mu);
+  MutexLock lock(&state_->block->mu);
   return state_->result.has_value();
 }
 
@@ -67,7 +75,7 @@ bool RecordFuture::ready() const {
 namespace {
 
 struct PendingRecord {
-  std::shared_ptr<RecordFuture::State> future;
+  RecordFuture::State* future;  // in its batch's RecordFutureBlock
   SendCallback callback;
   int64_t timestamp;
   int32_t key_size;
@@ -76,11 +84,16 @@ struct PendingRecord {
 
 // One partition's batch in the accumulator (Kafka's ProducerBatch).
 struct ProducerBatch {
-  ProducerBatch(TopicPartition p, record::RecordBatchOptions options, absl::Time now,
-                int64_t limit)
-      : tp(std::move(p)), builder(options), created(now), size_limit(limit) {}
+  ProducerBatch(TopicPartition p, record::RecordBatchOptions options, Clock* clock,
+                absl::Time now, int64_t limit)
+      : tp(std::move(p)),
+        builder(options),
+        futures(std::make_shared<RecordFutureBlock>(clock)),
+        created(now),
+        size_limit(limit) {}
   TopicPartition tp;
   record::RecordBatchBuilder builder;
+  std::shared_ptr<RecordFutureBlock> futures;
   std::vector<PendingRecord> records;
   absl::Time created;
   int64_t size_limit;       // batch.size, or the topic's max.message.bytes if smaller
@@ -98,9 +111,19 @@ record::CompressionType ParseCompression(const std::string& name) {
   return record::CompressionType::kNone;
 }
 
-void CompleteRecord(const PendingRecord& r, const absl::StatusOr<RecordMetadata>& result) {
-  r.future->Complete(result);
-  if (r.callback) r.callback(result);
+// Completes records of one block: every future (one lock, one broadcast),
+// then each callback in order. `result(i)` is the i-th record's outcome.
+template <typename Result>
+void CompleteRecords(RecordFutureBlock* block, const std::vector<PendingRecord>& records,
+                     Result result) {
+  {
+    MutexLock lock(&block->mu);
+    for (size_t i = 0; i < records.size(); ++i) records[i].future->result = result(i);
+    block->cv.SignalAll();
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (records[i].callback) records[i].callback(*records[i].future->result);
+  }
 }
 
 }  // namespace
@@ -122,14 +145,21 @@ class Producer::Impl {
   const ProducerConfig& config() const { return config_; }
 
   RecordFuture Send(ProducerRecord record, SendCallback callback) {
-    auto state = std::make_shared<RecordFuture::State>(clock_);
-    RecordFuture future(state);
     const int64_t timestamp = record.timestamp.value_or(clock_->NowMs());
-    PendingRecord pending{state, std::move(callback), timestamp,
+    PendingRecord pending{nullptr, std::move(callback), timestamp,
                           record.key ? static_cast<int32_t>(record.key->size()) : -1,
                           record.value ? static_cast<int32_t>(record.value->size()) : -1};
-    absl::Status s = Enqueue(record, timestamp, &pending);
-    if (!s.ok()) CompleteRecord(pending, s);
+    RecordFuture future;
+    absl::Status s = Enqueue(record, timestamp, &pending, &future);
+    if (!s.ok()) {
+      // Refused here: a block of its own, completed at once.
+      auto block = std::make_shared<RecordFutureBlock>(clock_);
+      pending.future = &block->states.emplace_back(block.get());
+      future = RecordFuture(std::shared_ptr<RecordFuture::State>(block, pending.future));
+      std::vector<PendingRecord> one;
+      one.push_back(std::move(pending));
+      CompleteRecords(block.get(), one, [&](size_t) { return s; });
+    }
     return future;
   }
 
@@ -218,7 +248,9 @@ class Producer::Impl {
     return md;
   }
 
-  absl::Status Enqueue(const ProducerRecord& record, int64_t timestamp, PendingRecord* pending) {
+  // On success, moves `*pending` into a batch and sets `*future`.
+  absl::Status Enqueue(const ProducerRecord& record, int64_t timestamp, PendingRecord* pending,
+                       RecordFuture* future) {
     {
       MutexLock lock(&mu_);
       if (closed_) {
@@ -300,12 +332,15 @@ class Producer::Impl {
     if (batch == nullptr || batch->full) {
       record::RecordBatchOptions options;
       options.compression = compression_;
-      queue.push_back(std::make_shared<ProducerBatch>(tp, options, clock_->Now(), batch_limit));
+      queue.push_back(
+          std::make_shared<ProducerBatch>(tp, options, clock_, clock_->Now(), batch_limit));
       batch = queue.back().get();
     }
     batch->builder.Append(timestamp, key, value, headers);
+    RecordFuture::State* state = &batch->futures->states.emplace_back(batch->futures.get());
+    *future = RecordFuture(std::shared_ptr<RecordFuture::State>(batch->futures, state));
+    pending->future = state;
     batch->records.push_back(std::move(*pending));
-    pending->future = nullptr;  // moved: the caller must not complete it
     batch->reserved += record_size;
     buffer_used_ += record_size;
     if (oversized || static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) >= batch_limit) {
@@ -369,7 +404,8 @@ class Producer::Impl {
   }
 
   void FailBatch(ProducerBatch* batch, const absl::Status& status) {
-    for (const PendingRecord& r : batch->records) CompleteRecord(r, status);
+    CompleteRecords(batch->futures.get(), batch->records,
+                    [&](size_t) -> absl::StatusOr<RecordMetadata> { return status; });
   }
 
   void Ship(ProducerBatch* batch) {
@@ -393,19 +429,21 @@ class Producer::Impl {
       absl::StatusOr<Broker::Impl::ProduceResult> result =
           client_->Produce(batch->tp, may_retry ? *built : std::move(*built), config_.acks);
       if (result.ok()) {
-        for (size_t i = 0; i < batch->records.size(); ++i) {
-          const PendingRecord& r = batch->records[i];
-          RecordMetadata md;
-          md.topic = batch->tp.topic;
-          md.partition = batch->tp.partition;
-          md.offset = config_.acks == 0 || result->base_offset < 0
-                          ? -1
-                          : result->base_offset + static_cast<int64_t>(i);
-          md.timestamp = result->log_append_time >= 0 ? result->log_append_time : r.timestamp;
-          md.serialized_key_size = r.key_size;
-          md.serialized_value_size = r.value_size;
-          CompleteRecord(r, md);
-        }
+        CompleteRecords(batch->futures.get(), batch->records,
+                        [&](size_t i) -> absl::StatusOr<RecordMetadata> {
+                          const PendingRecord& r = batch->records[i];
+                          RecordMetadata md;
+                          md.topic = batch->tp.topic;
+                          md.partition = batch->tp.partition;
+                          md.offset = config_.acks == 0 || result->base_offset < 0
+                                          ? -1
+                                          : result->base_offset + static_cast<int64_t>(i);
+                          md.timestamp = result->log_append_time >= 0 ? result->log_append_time
+                                                                      : r.timestamp;
+                          md.serialized_key_size = r.key_size;
+                          md.serialized_value_size = r.value_size;
+                          return md;
+                        });
         return;
       }
       const ErrorCode code = ErrorCodeOf(result.status());
