@@ -1,5 +1,6 @@
 #include "samsa/producer.h"
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <string>
@@ -207,6 +208,7 @@ class Producer::Impl {
         return absl::OkStatus();
       }
       closed_ = true;  // no more sends
+      closed_hint_.store(true, std::memory_order_relaxed);
     }
     absl::Status flushed = Flush(timeout);
     {
@@ -251,12 +253,11 @@ class Producer::Impl {
   // On success, moves `*pending` into a batch and sets `*future`.
   absl::Status Enqueue(const ProducerRecord& record, int64_t timestamp, PendingRecord* pending,
                        RecordFuture* future) {
-    {
-      MutexLock lock(&mu_);
-      if (closed_) {
-        return absl::FailedPreconditionError(
-            "Cannot perform operation after producer has been closed");
-      }
+    // Early and lock-free (closed_ is checked again under mu_ below): a send
+    // after Close() must not auto-create its topic.
+    if (closed_hint_.load(std::memory_order_relaxed)) {
+      return absl::FailedPreconditionError(
+          "Cannot perform operation after producer has been closed");
     }
     if (record.topic.empty()) {
       return KafkaError(ErrorCode::kInvalidTopicException, "a record needs a topic");
@@ -305,13 +306,14 @@ class Producer::Impl {
     const bool oversized = alone > batch_limit;
 
     MutexLock lock(&mu_);
-    const absl::Time deadline = clock_->Now() + absl::Milliseconds(config_.max_block_ms);
+    std::optional<absl::Time> deadline;  // read the clock only if Send must block
     while (buffer_used_ + record_size > config_.buffer_memory) {
       if (closed_) {
         return absl::FailedPreconditionError(
             "Cannot perform operation after producer has been closed");
       }
-      if (!space_cv_.WaitUntil(&mu_, clock_, deadline) &&
+      if (!deadline) deadline = clock_->Now() + absl::Milliseconds(config_.max_block_ms);
+      if (!space_cv_.WaitUntil(&mu_, clock_, *deadline) &&
           buffer_used_ + record_size > config_.buffer_memory) {
         return KafkaError(ErrorCode::kRequestTimedOut,
                           fmt::format("Failed to allocate {} bytes within the configured max "
@@ -489,6 +491,7 @@ class Producer::Impl {
   int64_t buffer_used_ ABSL_GUARDED_BY(mu_) = 0;
   int flushes_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;       // Send refused
+  std::atomic<bool> closed_hint_{false};           // closed_, readable without mu_
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;     // sender drains and exits
   bool force_close_ ABSL_GUARDED_BY(mu_) = false;  // unsent records fail
   std::thread sender_;
