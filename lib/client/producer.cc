@@ -331,7 +331,8 @@ class Producer::Impl {
                           batch->size_limit)) {
       batch->full = true;
     }
-    if (batch == nullptr || batch->full) {
+    const bool opened = batch == nullptr || batch->full;
+    if (opened) {
       record::RecordBatchOptions options;
       options.compression = compression_;
       queue.push_back(
@@ -348,7 +349,10 @@ class Producer::Impl {
     if (oversized || static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) >= batch_limit) {
       batch->full = true;
     }
-    if (batch->full || config_.linger_ms == 0 || queue.size() > 1) sender_cv_.Signal();
+    // Wake the sender when there is something to ship now, and when a batch
+    // was opened: an idle sender sleeps with no deadline and must learn this
+    // batch's linger deadline (else it would ship only at the next event).
+    if (batch->full || config_.linger_ms == 0 || opened) sender_cv_.Signal();
     return absl::OkStatus();
   }
 
