@@ -42,11 +42,21 @@
 // Send/push); the consumer subtracts it from the time it sees the record.
 // The first kLatencyWarmup records are left out. Counters: p50_us, p99_us,
 // p999_us, max_us, and rate (records/s achieved by the producer).
-//   BM_LatencySamsaMemory    memory topic, linger.ms=0
+//   BM_LatencySamsaMemory    memory topic, linger.ms=0; also ack_p50_us ...:
+//                            Send() to its callback (on the sender thread,
+//                            just after the broker appended): the producer's
+//                            share; the rest is the consumer's wake-up and fetch
 //   BM_LatencyMutexQueue     the mutex + condition_variable queue
+//
+// Besides wall-clock rates, each throughput row reports CPU per record
+// (cpu_ns/rec: all threads; consumer_ns/rec: the consumer thread; the CPU
+// column is the producing thread): steadier than wall time on a shared
+// machine, and where the work goes.
 //
 // Thread count matters on small machines: samsa runs three threads (the
 // producer, its sender thread, the consumer), the queues two.
+
+#include <time.h>
 
 #include <algorithm>
 #include <atomic>
@@ -114,6 +124,30 @@ class SlowSetupNotice {
   std::condition_variable cv_;
   bool done_ = false;
   std::thread thread_;
+};
+
+int64_t CpuNs(clockid_t clock) {
+  timespec ts;
+  ::clock_gettime(clock, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+// CPU time spent on the records, per record: less sensitive than wall time
+// to what else the machine runs. Each throughput row reports
+//   cpu_ns/rec       the whole process (every thread) in the timed part
+//   consumer_ns/rec  the consumer thread
+struct CpuMeter {
+  int64_t process = 0;
+  int64_t consumer = 0;
+  int64_t started = 0;
+  void Start() { started = CpuNs(CLOCK_PROCESS_CPUTIME_ID); }
+  void Stop() { process += CpuNs(CLOCK_PROCESS_CPUTIME_ID) - started; }
+  void Report(benchmark::State& state, int64_t records) const {
+    const double n = static_cast<double>(state.iterations() * records);
+    if (n == 0) return;
+    state.counters["cpu_ns/rec"] = static_cast<double>(process) / n;
+    state.counters["consumer_ns/rec"] = static_cast<double>(consumer) / n;
+  }
 };
 
 std::string Payload(size_t size) {
@@ -207,6 +241,7 @@ void BM_Samsa(benchmark::State& state, Storage storage, Mode mode) {
     SlowSetupNotice notice("samsa broker setup");
     rig = std::make_unique<SamsaRig>(storage, mode == Mode::kBatched ? 5 : 0);
   }
+  CpuMeter cpu;
   std::atomic<int64_t> errors{0};
   SendCallback count_errors = [&errors](const absl::StatusOr<RecordMetadata>& md) {
     if (!md.ok()) errors.fetch_add(1, std::memory_order_relaxed);
@@ -215,13 +250,20 @@ void BM_Samsa(benchmark::State& state, Storage storage, Mode mode) {
     state.PauseTiming();
     const std::string topic = rig->NextTopic();
     state.ResumeTiming();
+    cpu.Start();
     int64_t received = 0;
-    std::thread consumer([&] { received = ConsumeSamsa(rig->consumer(), kRecords); });
+    int64_t consumer_ns = 0;
+    std::thread consumer([&] {
+      received = ConsumeSamsa(rig->consumer(), kRecords);
+      consumer_ns = CpuNs(CLOCK_THREAD_CPUTIME_ID);
+    });
     for (int64_t i = 0; i < kRecords; ++i) {
       rig->producer()->Send({.topic = topic, .partition = 0, .value = payload}, count_errors);
     }
     const absl::Status flushed = rig->producer()->Flush();
     consumer.join();
+    cpu.Stop();
+    cpu.consumer += consumer_ns;
     if (!flushed.ok() || errors.load() != 0 || received != kRecords * static_cast<int64_t>(size)) {
       state.SkipWithError(fmt::format("flush: {}, {} send errors, {} bytes received",
                                       std::string(flushed.message()), errors.load(), received)
@@ -234,6 +276,7 @@ void BM_Samsa(benchmark::State& state, Storage storage, Mode mode) {
     rig.reset();
   }
   SetThroughputCounters(state, kRecords, size);
+  cpu.Report(state, kRecords);
 }
 
 // ---- baselines ------------------------------------------------------------------
@@ -265,21 +308,28 @@ void BM_MutexQueue(benchmark::State& state) {
   const size_t size = static_cast<size_t>(state.range(0));
   const std::string payload = Payload(size);
   MutexQueue queue;
+  CpuMeter cpu;
   for (auto _ : state) {
+    cpu.Start();
     int64_t received = 0;
+    int64_t consumer_ns = 0;
     std::thread consumer([&] {
       int64_t bytes = 0;
       for (int64_t i = 0; i < kRecords; ++i) bytes += static_cast<int64_t>(queue.Pop().size());
       received = bytes;
+      consumer_ns = CpuNs(CLOCK_THREAD_CPUTIME_ID);
     });
     for (int64_t i = 0; i < kRecords; ++i) queue.Push(payload);
     consumer.join();
+    cpu.Stop();
+    cpu.consumer += consumer_ns;
     if (received != kRecords * static_cast<int64_t>(size)) {
       state.SkipWithError("lost records");
       break;
     }
   }
   SetThroughputCounters(state, kRecords, size);
+  cpu.Report(state, kRecords);
 }
 
 using Spsc = boost::lockfree::spsc_queue<std::string*, boost::lockfree::capacity<65536>>;
@@ -295,8 +345,11 @@ void BM_SpscQueue(benchmark::State& state) {
   const size_t size = static_cast<size_t>(state.range(0));
   const std::string payload = Payload(size);
   auto queue = std::make_unique<Spsc>();
+  CpuMeter cpu;
   for (auto _ : state) {
+    cpu.Start();
     int64_t received = 0;
+    int64_t consumer_ns = 0;
     std::thread consumer([&] {
       int64_t bytes = 0;
       int spins = 0;
@@ -307,6 +360,7 @@ void BM_SpscQueue(benchmark::State& state) {
         delete s;
       }
       received = bytes;
+      consumer_ns = CpuNs(CLOCK_THREAD_CPUTIME_ID);
     });
     int spins = 0;
     for (int64_t i = 0; i < kRecords; ++i) {
@@ -314,15 +368,35 @@ void BM_SpscQueue(benchmark::State& state) {
       while (!queue->push(s)) SpinWait(&spins);
     }
     consumer.join();
+    cpu.Stop();
+    cpu.consumer += consumer_ns;
     if (received != kRecords * static_cast<int64_t>(size)) {
       state.SkipWithError("lost records");
       break;
     }
   }
   SetThroughputCounters(state, kRecords, size);
+  cpu.Report(state, kRecords);
 }
 
 // ---- latency --------------------------------------------------------------------
+
+// Counters <prefix>p50_us, p99_us, p999_us, max_us of `latencies` (ns),
+// leaving out the first kLatencyWarmup.
+void SetPercentiles(benchmark::State& state, const std::string& prefix,
+                    const std::vector<int64_t>& latencies) {
+  std::vector<int64_t> sorted(latencies.begin() + kLatencyWarmup, latencies.end());
+  std::sort(sorted.begin(), sorted.end());
+  auto pct = [&](double p) {
+    const size_t i =
+        std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
+    return static_cast<double>(sorted[i]) / 1000.0;
+  };
+  state.counters[prefix + "p50_us"] = pct(0.50);
+  state.counters[prefix + "p99_us"] = pct(0.99);
+  state.counters[prefix + "p999_us"] = pct(0.999);
+  state.counters[prefix + "max_us"] = static_cast<double>(sorted.back()) / 1000.0;
+}
 
 // Sends kLatencyRecords values at kLatencyRate/s through `send`, each starting
 // with its send time; `consume` runs on its own thread and must call
@@ -365,16 +439,7 @@ void RunLatency(benchmark::State& state, const char* name, size_t size, Send sen
     state.SkipWithError("lost records");
     return;
   }
-  std::vector<int64_t> sorted(latencies.begin() + kLatencyWarmup, latencies.end());
-  std::sort(sorted.begin(), sorted.end());
-  auto pct = [&](double p) {
-    const size_t i = std::min(sorted.size() - 1, static_cast<size_t>(p * static_cast<double>(sorted.size())));
-    return static_cast<double>(sorted[i]) / 1000.0;
-  };
-  state.counters["p50_us"] = pct(0.50);
-  state.counters["p99_us"] = pct(0.99);
-  state.counters["p999_us"] = pct(0.999);
-  state.counters["max_us"] = static_cast<double>(sorted.back()) / 1000.0;
+  SetPercentiles(state, "", latencies);
   state.counters["rate"] = rate;
   state.SetItemsProcessed(state.iterations() * kLatencyRecords);
 }
@@ -387,14 +452,23 @@ void BM_LatencySamsaMemory(benchmark::State& state) {
     rig = std::make_unique<SamsaRig>(Storage::kMemory, 0);
   }
   const std::string topic = rig->NextTopic();
+  // Send -> callback (on the sender thread, right after the broker's append):
+  // the producer's share of the latency. Offsets are 0.. on the fresh topic.
+  std::vector<int64_t> sent_ns(kLatencyRecords), acked_ns(kLatencyRecords);
+  int64_t next = 0;
   std::atomic<int64_t> errors{0};
-  SendCallback count_errors = [&errors](const absl::StatusOr<RecordMetadata>& md) {
-    if (!md.ok()) errors.fetch_add(1, std::memory_order_relaxed);
+  SendCallback on_ack = [&](const absl::StatusOr<RecordMetadata>& md) {
+    if (!md.ok() || md->offset < 0 || md->offset >= kLatencyRecords) {
+      errors.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+    acked_ns[static_cast<size_t>(md->offset)] = NowNs() - sent_ns[static_cast<size_t>(md->offset)];
   };
   RunLatency(
       state, "BM_LatencySamsaMemory", size,
       [&](const std::string& v) {
-        rig->producer()->Send({.topic = topic, .partition = 0, .value = v}, count_errors);
+        std::memcpy(&sent_ns[static_cast<size_t>(next++)], v.data(), sizeof(int64_t));
+        rig->producer()->Send({.topic = topic, .partition = 0, .value = v}, on_ack);
       },
       [&](auto record) {
         int64_t got = 0;
@@ -407,7 +481,11 @@ void BM_LatencySamsaMemory(benchmark::State& state) {
         }
       });
   Check(rig->producer()->Flush(), "Flush");
-  if (errors.load() != 0) state.SkipWithError("send errors");
+  if (errors.load() != 0) {
+    state.SkipWithError("send errors");
+  } else if (next == kLatencyRecords) {
+    SetPercentiles(state, "ack_", acked_ns);
+  }
   rig.reset();
 }
 
