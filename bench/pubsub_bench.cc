@@ -27,6 +27,10 @@
 //                            the consumer waits and pops one at a time
 //   BM_SpscQueue             boost::lockfree::spsc_queue<std::string*> (64 Ki
 //                            slots); both sides spin (yielding) when full/empty
+//   BM_ProduceOnly           the producer alone (memory topic, linger.ms=5):
+//                            kRecords Send()s and a Flush(), no consumer
+//   BM_ConsumeOnly           the consumer alone: Poll()s kRecords already in a
+//                            memory topic, from offset 0 each iteration
 // The samsa producer never waits for a record's future: Send() with a
 // callback that counts errors, Flush() at the end of the iteration. Every
 // variant builds one std::string per record from the same payload (samsa's
@@ -146,7 +150,7 @@ struct CpuMeter {
     const double n = static_cast<double>(state.iterations() * records);
     if (n == 0) return;
     state.counters["cpu_ns/rec"] = static_cast<double>(process) / n;
-    state.counters["consumer_ns/rec"] = static_cast<double>(consumer) / n;
+    if (consumer > 0) state.counters["consumer_ns/rec"] = static_cast<double>(consumer) / n;
   }
 };
 
@@ -274,6 +278,56 @@ void BM_Samsa(benchmark::State& state, Storage storage, Mode mode) {
   {
     SlowSetupNotice notice("samsa broker teardown");
     rig.reset();
+  }
+  SetThroughputCounters(state, kRecords, size);
+  cpu.Report(state, kRecords);
+}
+
+// The pipeline's halves alone, on a memory topic, one thread each (plus the
+// producer's sender thread): where the end-to-end time goes.
+
+// Send kRecords (batched: linger.ms=5) and Flush, no consumer.
+void BM_ProduceOnly(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const std::string payload = Payload(size);
+  SamsaRig rig(Storage::kMemory, 5);
+  CpuMeter cpu;
+  for (auto _ : state) {
+    state.PauseTiming();
+    const std::string topic = rig.NextTopic();
+    state.ResumeTiming();
+    cpu.Start();
+    for (int64_t i = 0; i < kRecords; ++i) {
+      rig.producer()->Send({.topic = topic, .partition = 0, .value = payload});
+    }
+    Check(rig.producer()->Flush(), "Flush");
+    cpu.Stop();
+  }
+  SetThroughputCounters(state, kRecords, size);
+  cpu.Report(state, kRecords);
+}
+
+// Poll kRecords already in the topic (written once, before timing), from
+// offset 0 each iteration.
+void BM_ConsumeOnly(benchmark::State& state) {
+  const size_t size = static_cast<size_t>(state.range(0));
+  const std::string payload = Payload(size);
+  SamsaRig rig(Storage::kMemory, 5);
+  const std::string topic = rig.NextTopic();
+  for (int64_t i = 0; i < kRecords; ++i) {
+    rig.producer()->Send({.topic = topic, .partition = 0, .value = payload});
+  }
+  Check(rig.producer()->Flush(), "Flush");
+  CpuMeter cpu;
+  for (auto _ : state) {
+    Check(rig.consumer()->Seek({topic, 0}, 0), "Seek");
+    cpu.Start();
+    const int64_t received = ConsumeSamsa(rig.consumer(), kRecords);
+    cpu.Stop();
+    if (received != kRecords * static_cast<int64_t>(size)) {
+      state.SkipWithError("lost records");
+      break;
+    }
   }
   SetThroughputCounters(state, kRecords, size);
   cpu.Report(state, kRecords);
@@ -507,6 +561,8 @@ BENCHMARK_CAPTURE(BM_Samsa, Disk_linger0, Storage::kDisk, Mode::kLinger0)
     ->Arg(100)->Arg(1024)->UseRealTime();
 BENCHMARK_CAPTURE(BM_Samsa, Disk_batched, Storage::kDisk, Mode::kBatched)
     ->Arg(100)->Arg(1024)->UseRealTime();
+BENCHMARK(BM_ProduceOnly)->Arg(100)->Arg(1024)->UseRealTime();
+BENCHMARK(BM_ConsumeOnly)->Arg(100)->Arg(1024)->UseRealTime();
 BENCHMARK(BM_MutexQueue)->Arg(100)->Arg(1024)->UseRealTime();
 BENCHMARK(BM_SpscQueue)->Arg(100)->Arg(1024)->UseRealTime();
 BENCHMARK(BM_LatencySamsaMemory)->Arg(100)->Iterations(1)->UseRealTime();
