@@ -50,6 +50,9 @@
 //                            Send() to its callback (on the sender thread,
 //                            just after the broker appended): the producer's
 //                            share; the rest is the consumer's wake-up and fetch
+// and consumer_cpu% / other_cpu%: how much of a core the consumer thread and
+// the threads other than the producer (samsa's sender) used: the producer's
+// busy-wait holds one core, so on a 2-core machine these share the other.
 //   BM_LatencyMutexQueue     the mutex + condition_variable queue
 //
 // Besides wall-clock rates, each throughput row reports CPU per record
@@ -465,15 +468,19 @@ void RunLatency(benchmark::State& state, const char* name, size_t size, Send sen
   std::string value = Payload(std::max<size_t>(size, 8));
   std::vector<int64_t> latencies;
   double rate = 0;
+  int64_t wall_ns = 0, process_ns = 0, producer_ns = 0, consumer_ns = 0;
   for (auto _ : state) {
     latencies.clear();
     latencies.reserve(kLatencyRecords);
+    const int64_t process_start = CpuNs(CLOCK_PROCESS_CPUTIME_ID);
+    const int64_t producer_start = CpuNs(CLOCK_THREAD_CPUTIME_ID);
     std::thread consumer([&] {
       consume([&](std::string_view v) {
         int64_t sent;
         std::memcpy(&sent, v.data(), sizeof(sent));
         latencies.push_back(NowNs() - sent);
       });
+      consumer_ns += CpuNs(CLOCK_THREAD_CPUTIME_ID);
     });
     const int64_t interval_ns = 1000000000 / kLatencyRate;
     const int64_t start = NowNs();
@@ -487,7 +494,10 @@ void RunLatency(benchmark::State& state, const char* name, size_t size, Send sen
       send(value);
     }
     rate = static_cast<double>(kLatencyRecords) * 1e9 / static_cast<double>(NowNs() - start);
+    producer_ns += CpuNs(CLOCK_THREAD_CPUTIME_ID) - producer_start;
     consumer.join();
+    wall_ns += NowNs() - start;
+    process_ns += CpuNs(CLOCK_PROCESS_CPUTIME_ID) - process_start;
   }
   if (static_cast<int64_t>(latencies.size()) != kLatencyRecords) {
     state.SkipWithError("lost records");
@@ -495,6 +505,12 @@ void RunLatency(benchmark::State& state, const char* name, size_t size, Send sen
   }
   SetPercentiles(state, "", latencies);
   state.counters["rate"] = rate;
+  // How busy the other core is: the consumer thread, and every other thread
+  // but the (busy-waiting) producer, i.e. samsa's sender, in % of one core.
+  const double wall = static_cast<double>(std::max<int64_t>(wall_ns, 1));
+  state.counters["consumer_cpu%"] = 100.0 * static_cast<double>(consumer_ns) / wall;
+  state.counters["other_cpu%"] =
+      100.0 * static_cast<double>(process_ns - producer_ns - consumer_ns) / wall;
   state.SetItemsProcessed(state.iterations() * kLatencyRecords);
 }
 
