@@ -3,6 +3,7 @@
 // Run (release build; --benchmark_min_time is in seconds in benchmark 1.7):
 //   cmake --preset release && cmake --build build/release --target log_append_bench
 //   build/release/bench/log_append_bench --benchmark_min_time=0.5
+//   build/release/bench/log_append_bench --benchmark_filter=Matrix   (the matrix only)
 //
 // How to read it: compare bytes_per_second of
 //   BM_LogAppendPosix/batch_16KiB   Log::AppendAsLeader on PosixEnv
@@ -36,6 +37,18 @@
 //                          per-byte cost. items_per_second counts records.
 // Times are wall-clock (UseRealTime): write() cost is mostly kernel time.
 //
+// The matrix the project tracks (Args: record value size in bytes, records
+// per batch; each record has a key "k<i>" of 2-4 bytes besides its value):
+//   BM_WriteLoopMatrix/record_B:{100,1024}/records:{1,16,1000}
+//   BM_LogAppendPosixMatrix/...     Log::AppendAsLeader on PosixEnv
+//   BM_LogAppendMemMatrix/...       Log::AppendAsLeader on MemEnv
+// items_per_second counts records, bytes_per_second batch bytes (record
+// framing and the 61-byte batch header included, as written to the file).
+// Same method as the 16 KiB rows (same copy per append, same 64 MiB reset).
+// A 1000 x 1 KiB batch is ~1.04 MB, just under the default max.message.bytes
+// (1 MiB + 12 B); the Log's limit is raised to the batch size if needed.
+// Ratio of interest: LogAppendPosixMatrix / WriteLoopMatrix per column.
+//
 // Page-cache and page-fault costs vary with what else the machine does (on VMs
 // that back guest memory lazily, the first use of a page can cost ~10 us, see
 // BM_FirstTouchCopy), so for a ratio compare medians of interleaved repetitions:
@@ -52,8 +65,10 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -89,6 +104,21 @@ const Batch& GetBatch(Shape shape) {
   return shape == Shape::k16KiB ? large : small;
 }
 
+// The matrix rows' batches, built on first use and kept for the run.
+const Batch& GetMatrixBatch(int64_t value_size, int64_t records) {
+  static std::map<std::pair<int64_t, int64_t>, Batch> batches;
+  auto [it, inserted] = batches.try_emplace({value_size, records});
+  if (inserted) {
+    it->second = Batch{MakeBatch(static_cast<int>(records), static_cast<size_t>(value_size),
+                                 Clock::System()->NowMs()),
+                       static_cast<int>(records)};
+  }
+  return it->second;
+}
+const Batch& MatrixBatch(const benchmark::State& state) {
+  return GetMatrixBatch(state.range(0), state.range(1));
+}
+
 void SetCounters(benchmark::State& state, const Batch& batch) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(batch.bytes.size()));
   state.SetItemsProcessed(state.iterations() * batch.records);
@@ -111,8 +141,7 @@ bool WriteAll(int fd, const char* p, size_t n) {
 }
 
 // Baseline: the same bytes appended to one O_APPEND file with write().
-void BM_WriteLoop(benchmark::State& state, Shape shape) {
-  const Batch& batch = GetBatch(shape);
+void RunWriteLoop(benchmark::State& state, const Batch& batch) {
   const int64_t size = static_cast<int64_t>(batch.bytes.size());
   TempDir dir;
   const std::string path = dir.path() + "/00000000000000000000.log";
@@ -137,15 +166,18 @@ void BM_WriteLoop(benchmark::State& state, Shape shape) {
   ::close(fd);
   SetCounters(state, batch);
 }
+void BM_WriteLoop(benchmark::State& state, Shape shape) { RunWriteLoop(state, GetBatch(shape)); }
+void BM_WriteLoopMatrix(benchmark::State& state) { RunWriteLoop(state, MatrixBatch(state)); }
 
-void RunLogAppend(benchmark::State& state, Env* env, const std::string& dir, Shape shape) {
-  const Batch& batch = GetBatch(shape);
+void RunLogAppend(benchmark::State& state, Env* env, const std::string& dir, const Batch& batch) {
   const int64_t size = static_cast<int64_t>(batch.bytes.size());
   Log::Options options;
   options.env = env;
   options.dir = JoinPath(dir, "bench-0");
   options.topic = "bench";
   options.partition = 0;
+  options.config.max_message_bytes =
+      static_cast<int32_t>(std::max<int64_t>(options.config.max_message_bytes, size));
   std::unique_ptr<Log> log = CheckOk(Log::Open(std::move(options)), "Log::Open");
   int64_t log_bytes = 0;
   for (auto _ : state) {
@@ -170,12 +202,20 @@ void RunLogAppend(benchmark::State& state, Env* env, const std::string& dir, Sha
 
 void BM_LogAppendPosix(benchmark::State& state, Shape shape) {
   TempDir dir;
-  RunLogAppend(state, Env::Default(), dir.path(), shape);
+  RunLogAppend(state, Env::Default(), dir.path(), GetBatch(shape));
+}
+void BM_LogAppendPosixMatrix(benchmark::State& state) {
+  TempDir dir;
+  RunLogAppend(state, Env::Default(), dir.path(), MatrixBatch(state));
 }
 
 void BM_LogAppendMem(benchmark::State& state, Shape shape) {
   std::unique_ptr<Env> env = NewMemEnv(Clock::System());
-  RunLogAppend(state, env.get(), "/bench", shape);
+  RunLogAppend(state, env.get(), "/bench", GetBatch(shape));
+}
+void BM_LogAppendMemMatrix(benchmark::State& state) {
+  std::unique_ptr<Env> env = NewMemEnv(Clock::System());
+  RunLogAppend(state, env.get(), "/bench", MatrixBatch(state));
 }
 
 // A .log file that keeps only its size: appends cost nothing.
@@ -241,7 +281,7 @@ class DiscardLogEnv final : public Env {
 
 void BM_LogAppendDiscard(benchmark::State& state, Shape shape) {
   DiscardLogEnv env;
-  RunLogAppend(state, &env, "/bench", shape);
+  RunLogAppend(state, &env, "/bench", GetBatch(shape));
 }
 
 // Reference: each batch copied into anonymous memory never touched before, so
@@ -301,6 +341,18 @@ BENCHMARK_CAPTURE(BM_LogAppendPosix, batch_1x100B, Shape::kSmall)->UseRealTime()
 BENCHMARK_CAPTURE(BM_LogAppendMem, batch_1x100B, Shape::kSmall)->UseRealTime();
 BENCHMARK_CAPTURE(BM_LogAppendDiscard, batch_1x100B, Shape::kSmall)->UseRealTime();
 BENCHMARK_CAPTURE(BM_ValidateOnly, batch_1x100B, Shape::kSmall)->UseRealTime();
+
+// The matrix: record value size x records per batch.
+void MatrixArgs(benchmark::internal::Benchmark* b) {
+  b->ArgNames({"record_B", "records"});
+  for (int64_t size : {100, 1024}) {
+    for (int64_t records : {1, 16, 1000}) b->Args({size, records});
+  }
+  b->UseRealTime();
+}
+BENCHMARK(BM_WriteLoopMatrix)->Apply(MatrixArgs);
+BENCHMARK(BM_LogAppendPosixMatrix)->Apply(MatrixArgs);
+BENCHMARK(BM_LogAppendMemMatrix)->Apply(MatrixArgs);
 
 }  // namespace
 }  // namespace samsa::bench

@@ -1,7 +1,8 @@
 #include "samsa/consumer.h"
 
+#include <algorithm>
 #include <atomic>
-#include <deque>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <string>
@@ -20,10 +21,47 @@ namespace samsa {
 
 namespace {
 
+// Fetched records not yet returned: records[next...]. A vector and an index
+// rather than a deque, so that a fetch's decoded records are adopted whole
+// and, when a Poll takes them all, handed on whole: no per-record moves.
+struct RecordBuffer {
+  std::vector<ConsumerRecord> records;
+  size_t next = 0;
+  bool empty() const { return next >= records.size(); }
+  size_t size() const { return records.size() - next; }
+  void clear() {
+    records.clear();
+    next = 0;
+  }
+  void Append(std::vector<ConsumerRecord>&& more) {
+    if (empty()) {
+      records = std::move(more);
+      next = 0;
+      return;
+    }
+    records.insert(records.end(), std::make_move_iterator(more.begin()),
+                   std::make_move_iterator(more.end()));
+  }
+  // Moves up to `n` records to the end of `*out`.
+  void TakeInto(size_t n, std::vector<ConsumerRecord>* out) {
+    n = std::min(n, size());
+    if (out->empty() && next == 0 && n == records.size()) {
+      *out = std::move(records);
+      clear();
+      return;
+    }
+    out->reserve(out->size() + n);
+    out->insert(out->end(), std::make_move_iterator(records.begin() + static_cast<ptrdiff_t>(next)),
+                std::make_move_iterator(records.begin() + static_cast<ptrdiff_t>(next + n)));
+    next += n;
+    if (empty()) clear();
+  }
+};
+
 struct PartitionState {
   std::optional<int64_t> position;  // next offset to return; unknown until reset
   bool paused = false;
-  std::deque<ConsumerRecord> buffered;  // fetched, not yet returned
+  RecordBuffer buffered;                // fetched, not yet returned
   int64_t next_fetch_offset = 0;        // where to fetch once `buffered` drains
 };
 
@@ -263,9 +301,8 @@ class Consumer::Impl {
     std::vector<ConsumerRecord> out;
     const size_t max = static_cast<size_t>(std::max(1, config_.max_poll_records));
     for (auto& [tp, s] : assigned_) {
-      while (!s.paused && !s.buffered.empty() && out.size() < max) {
-        out.push_back(std::move(s.buffered.front()));
-        s.buffered.pop_front();
+      if (!s.paused && !s.buffered.empty() && out.size() < max) {
+        s.buffered.TakeInto(max - out.size(), &out);
         s.position = out.back().offset + 1;
         // Past the whole fetched batch once its last record is returned.
         if (s.buffered.empty()) s.position = std::max(*s.position, s.next_fetch_offset);
@@ -298,7 +335,7 @@ class Consumer::Impl {
     client::DecodedFetch decoded;
     SAMSA_RETURN_IF_ERROR(client::DecodeFetchedRecords(r.tp, r.records, *s.position,
                                                        config_.check_crcs, &decoded));
-    for (ConsumerRecord& rec : decoded.records) s.buffered.push_back(std::move(rec));
+    s.buffered.Append(std::move(decoded.records));
     s.next_fetch_offset = std::max(*s.position, decoded.next_fetch_offset);
     if (s.buffered.empty()) s.position = s.next_fetch_offset;
     return false;

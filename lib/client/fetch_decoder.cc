@@ -1,5 +1,6 @@
 #include "client/fetch_decoder.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -63,6 +64,18 @@ absl::Status DecodeFetchedRecords(const TopicPartition& tp, const SharedBytes& b
                                       ? TimestampType::kLogAppendTime
                                       : TimestampType::kCreateTime;
     const int32_t epoch = batch->partition_leader_epoch();
+    // Room for the batch's records at once rather than regrowing record by
+    // record, still growing geometrically across batches (an exact reserve
+    // per batch would reallocate, moving every record, once per batch). The
+    // count is capped by what the batch's bytes can hold (a record takes >= 7
+    // bytes), so a corrupt count cannot reserve much.
+    const size_t needed =
+        out->records.size() +
+        std::min(static_cast<size_t>(std::max<int32_t>(batch->records_count(), 0)),
+                 batch->size_in_bytes() / 7);
+    if (needed > out->records.capacity()) {
+      out->records.reserve(std::max(needed, 2 * out->records.capacity()));
+    }
     record::RecordView r;
     while (true) {
       absl::StatusOr<bool> more = reader->Next(&r);

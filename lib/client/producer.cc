@@ -1,5 +1,6 @@
 #include "samsa/producer.h"
 
+#include <atomic>
 #include <deque>
 #include <memory>
 #include <string>
@@ -24,29 +25,37 @@ namespace samsa {
 
 // ---- RecordFuture --------------------------------------------------------------
 
-struct RecordFuture::State {
-  explicit State(Clock* c) : clock(c) {}
-  void Complete(absl::StatusOr<RecordMetadata> r) {
-    MutexLock lock(&mu);
-    result = std::move(r);
-    cv.SignalAll();
-  }
+// The futures of one batch's records share one block: one allocation, one
+// lock and one broadcast per batch rather than per record. A future is an
+// aliasing shared_ptr to its State inside the block, so the block lives as
+// long as any of its futures.
+struct RecordFutureBlock {
+  explicit RecordFutureBlock(Clock* c) : clock(c) {}
   Clock* const clock;
-  Mutex mu;
+  Mutex mu;  // guards every State's result
   CondVar cv;
-  std::optional<absl::StatusOr<RecordMetadata>> result ABSL_GUARDED_BY(mu);
+  // Appended to (under the producer's lock) only while the batch is open;
+  // a deque keeps the States in place.
+  std::deque<RecordFuture::State> states;
+};
+
+struct RecordFuture::State {
+  explicit State(RecordFutureBlock* b) : block(b) {}
+  RecordFutureBlock* const block;
+  std::optional<absl::StatusOr<RecordMetadata>> result;  // guarded by block->mu
 };
 
 absl::StatusOr<RecordMetadata> RecordFuture::Get(absl::Duration timeout) const {
   if (!state_) return absl::FailedPreconditionError("empty RecordFuture");
+  RecordFutureBlock* const block = state_->block;
   const absl::Time deadline = timeout == absl::InfiniteDuration()
                                   ? absl::InfiniteFuture()
-                                  : state_->clock->Now() + timeout;
-  MutexLock lock(&state_->mu);
+                                  : block->clock->Now() + timeout;
+  MutexLock lock(&block->mu);
   while (!state_->result) {
     if (deadline == absl::InfiniteFuture()) {
-      state_->cv.Wait(&state_->mu);
-    } else if (!state_->cv.WaitUntil(&state_->mu, state_->clock, deadline)) {
+      block->cv.Wait(&block->mu);
+    } else if (!block->cv.WaitUntil(&block->mu, block->clock, deadline)) {
       if (state_->result) break;
       return KafkaError(ErrorCode::kRequestTimedOut,
                         fmt::format("record not acknowledged within {}",
@@ -58,7 +67,7 @@ absl::StatusOr<RecordMetadata> RecordFuture::Get(absl::Duration timeout) const {
 
 bool RecordFuture::ready() const {
   if (!state_) return false;
-  MutexLock lock(&state_->mu);
+  MutexLock lock(&state_->block->mu);
   return state_->result.has_value();
 }
 
@@ -67,7 +76,7 @@ bool RecordFuture::ready() const {
 namespace {
 
 struct PendingRecord {
-  std::shared_ptr<RecordFuture::State> future;
+  RecordFuture::State* future;  // in its batch's RecordFutureBlock
   SendCallback callback;
   int64_t timestamp;
   int32_t key_size;
@@ -76,17 +85,23 @@ struct PendingRecord {
 
 // One partition's batch in the accumulator (Kafka's ProducerBatch).
 struct ProducerBatch {
-  ProducerBatch(TopicPartition p, record::RecordBatchOptions options, absl::Time now,
-                int64_t limit)
-      : tp(std::move(p)), builder(options), created(now), size_limit(limit) {}
+  ProducerBatch(TopicPartition p, record::RecordBatchOptions options, Clock* clock,
+                absl::Time now, int64_t limit)
+      : tp(std::move(p)),
+        builder(options),
+        futures(std::make_shared<RecordFutureBlock>(clock)),
+        created(now),
+        size_limit(limit) {}
   TopicPartition tp;
   record::RecordBatchBuilder builder;
+  std::shared_ptr<RecordFutureBlock> futures;
   std::vector<PendingRecord> records;
   absl::Time created;
   int64_t size_limit;       // batch.size, or the topic's max.message.bytes if smaller
   int64_t reserved = 0;     // bytes held against buffer.memory
   bool full = false;        // no more records go in
   bool done = false;        // every record completed
+  int flush_waiters = 0;    // Flush() calls waiting for this batch
 };
 
 record::CompressionType ParseCompression(const std::string& name) {
@@ -97,9 +112,19 @@ record::CompressionType ParseCompression(const std::string& name) {
   return record::CompressionType::kNone;
 }
 
-void CompleteRecord(const PendingRecord& r, const absl::StatusOr<RecordMetadata>& result) {
-  r.future->Complete(result);
-  if (r.callback) r.callback(result);
+// Completes records of one block: every future (one lock, one broadcast),
+// then each callback in order. `result(i)` is the i-th record's outcome.
+template <typename Result>
+void CompleteRecords(RecordFutureBlock* block, const std::vector<PendingRecord>& records,
+                     Result result) {
+  {
+    MutexLock lock(&block->mu);
+    for (size_t i = 0; i < records.size(); ++i) records[i].future->result = result(i);
+    block->cv.SignalAll();
+  }
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (records[i].callback) records[i].callback(*records[i].future->result);
+  }
 }
 
 }  // namespace
@@ -121,25 +146,42 @@ class Producer::Impl {
   const ProducerConfig& config() const { return config_; }
 
   RecordFuture Send(ProducerRecord record, SendCallback callback) {
-    auto state = std::make_shared<RecordFuture::State>(clock_);
-    RecordFuture future(state);
     const int64_t timestamp = record.timestamp.value_or(clock_->NowMs());
-    PendingRecord pending{state, std::move(callback), timestamp,
+    PendingRecord pending{nullptr, std::move(callback), timestamp,
                           record.key ? static_cast<int32_t>(record.key->size()) : -1,
                           record.value ? static_cast<int32_t>(record.value->size()) : -1};
-    absl::Status s = Enqueue(record, timestamp, &pending);
-    if (!s.ok()) CompleteRecord(pending, s);
+    RecordFuture future;
+    absl::Status s = Enqueue(record, timestamp, &pending, &future);
+    if (!s.ok()) {
+      // Refused here: a block of its own, completed at once.
+      auto block = std::make_shared<RecordFutureBlock>(clock_);
+      pending.future = &block->states.emplace_back(block.get());
+      future = RecordFuture(std::shared_ptr<RecordFuture::State>(block, pending.future));
+      std::vector<PendingRecord> one;
+      one.push_back(std::move(pending));
+      CompleteRecords(block.get(), one, [&](size_t) { return s; });
+    }
     return future;
   }
 
   absl::Status Flush(absl::Duration timeout) {
     const absl::Time deadline = DeadlineAfter(timeout);
     MutexLock lock(&mu_);
-    // Kafka's flush: every batch open or in flight now must complete.
-    std::vector<std::shared_ptr<ProducerBatch>> waiting = in_flight_;
+    // Kafka's flush: every batch open or in flight now must complete. The
+    // sender completes a partition's batches in the order they were opened
+    // (in flight first, then its queue front to back), so waiting for the
+    // newest batch of each partition is waiting for all of them; and the
+    // sender wakes a flush only when a batch it waits for completes, not
+    // after every batch.
+    std::vector<std::shared_ptr<ProducerBatch>> waiting;
     for (auto& [tp, queue] : batches_) {
-      for (auto& b : queue) waiting.push_back(b);
+      if (!queue.empty()) waiting.push_back(queue.back());
     }
+    for (const auto& b : in_flight_) {  // at most one per partition
+      auto it = batches_.find(b->tp);
+      if (it == batches_.end() || it->second.empty()) waiting.push_back(b);
+    }
+    for (const auto& b : waiting) ++b->flush_waiters;
     ++flushes_;
     sender_cv_.SignalAll();
     absl::Status result;
@@ -154,6 +196,7 @@ class Producer::Impl {
       }
       if (!result.ok()) break;
     }
+    for (const auto& b : waiting) --b->flush_waiters;
     --flushes_;
     return result;
   }
@@ -165,6 +208,7 @@ class Producer::Impl {
         return absl::OkStatus();
       }
       closed_ = true;  // no more sends
+      closed_hint_.store(true, std::memory_order_relaxed);
     }
     absl::Status flushed = Flush(timeout);
     {
@@ -206,13 +250,14 @@ class Producer::Impl {
     return md;
   }
 
-  absl::Status Enqueue(const ProducerRecord& record, int64_t timestamp, PendingRecord* pending) {
-    {
-      MutexLock lock(&mu_);
-      if (closed_) {
-        return absl::FailedPreconditionError(
-            "Cannot perform operation after producer has been closed");
-      }
+  // On success, moves `*pending` into a batch and sets `*future`.
+  absl::Status Enqueue(const ProducerRecord& record, int64_t timestamp, PendingRecord* pending,
+                       RecordFuture* future) {
+    // Early and lock-free (closed_ is checked again under mu_ below): a send
+    // after Close() must not auto-create its topic.
+    if (closed_hint_.load(std::memory_order_relaxed)) {
+      return absl::FailedPreconditionError(
+          "Cannot perform operation after producer has been closed");
     }
     if (record.topic.empty()) {
       return KafkaError(ErrorCode::kInvalidTopicException, "a record needs a topic");
@@ -261,13 +306,14 @@ class Producer::Impl {
     const bool oversized = alone > batch_limit;
 
     MutexLock lock(&mu_);
-    const absl::Time deadline = clock_->Now() + absl::Milliseconds(config_.max_block_ms);
+    std::optional<absl::Time> deadline;  // read the clock only if Send must block
     while (buffer_used_ + record_size > config_.buffer_memory) {
       if (closed_) {
         return absl::FailedPreconditionError(
             "Cannot perform operation after producer has been closed");
       }
-      if (!space_cv_.WaitUntil(&mu_, clock_, deadline) &&
+      if (!deadline) deadline = clock_->Now() + absl::Milliseconds(config_.max_block_ms);
+      if (!space_cv_.WaitUntil(&mu_, clock_, *deadline) &&
           buffer_used_ + record_size > config_.buffer_memory) {
         return KafkaError(ErrorCode::kRequestTimedOut,
                           fmt::format("Failed to allocate {} bytes within the configured max "
@@ -285,24 +331,28 @@ class Producer::Impl {
                           batch->size_limit)) {
       batch->full = true;
     }
-    bool new_batch = false;
-    if (batch == nullptr || batch->full) {
-      new_batch = true;
+    const bool opened = batch == nullptr || batch->full;
+    if (opened) {
       record::RecordBatchOptions options;
       options.compression = compression_;
-      queue.push_back(std::make_shared<ProducerBatch>(tp, options, clock_->Now(), batch_limit));
+      queue.push_back(
+          std::make_shared<ProducerBatch>(tp, options, clock_, clock_->Now(), batch_limit));
       batch = queue.back().get();
     }
     batch->builder.Append(timestamp, key, value, headers);
+    RecordFuture::State* state = &batch->futures->states.emplace_back(batch->futures.get());
+    *future = RecordFuture(std::shared_ptr<RecordFuture::State>(batch->futures, state));
+    pending->future = state;
     batch->records.push_back(std::move(*pending));
-    pending->future = nullptr;  // moved: the caller must not complete it
     batch->reserved += record_size;
     buffer_used_ += record_size;
     if (oversized || static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) >= batch_limit) {
       batch->full = true;
     }
-    // The sender learns of a new batch's linger deadline, or that one is due.
-    if (new_batch || batch->full || config_.linger_ms == 0) sender_cv_.Signal();
+    // Wake the sender when there is something to ship now, and when a batch
+    // was opened: an idle sender sleeps with no deadline and must learn this
+    // batch's linger deadline (else it would ship only at the next event).
+    if (batch->full || config_.linger_ms == 0 || opened) sender_cv_.Signal();
     return absl::OkStatus();
   }
 
@@ -339,16 +389,18 @@ class Producer::Impl {
         continue;
       }
       for (auto& b : ready) in_flight_.push_back(b);
+      bool flush_done = false;
       for (auto& b : ready) {
         mu_.Unlock();
         Ship(b.get());
         mu_.Lock();
         b->done = true;
+        flush_done |= b->flush_waiters > 0;
         buffer_used_ -= b->reserved;
         std::erase(in_flight_, b);
       }
       space_cv_.SignalAll();
-      done_cv_.SignalAll();
+      if (flush_done) done_cv_.SignalAll();
     }
   }
 
@@ -358,7 +410,8 @@ class Producer::Impl {
   }
 
   void FailBatch(ProducerBatch* batch, const absl::Status& status) {
-    for (const PendingRecord& r : batch->records) CompleteRecord(r, status);
+    CompleteRecords(batch->futures.get(), batch->records,
+                    [&](size_t) -> absl::StatusOr<RecordMetadata> { return status; });
   }
 
   void Ship(ProducerBatch* batch) {
@@ -382,19 +435,21 @@ class Producer::Impl {
       absl::StatusOr<Broker::Impl::ProduceResult> result =
           client_->Produce(batch->tp, may_retry ? *built : std::move(*built), config_.acks);
       if (result.ok()) {
-        for (size_t i = 0; i < batch->records.size(); ++i) {
-          const PendingRecord& r = batch->records[i];
-          RecordMetadata md;
-          md.topic = batch->tp.topic;
-          md.partition = batch->tp.partition;
-          md.offset = config_.acks == 0 || result->base_offset < 0
-                          ? -1
-                          : result->base_offset + static_cast<int64_t>(i);
-          md.timestamp = result->log_append_time >= 0 ? result->log_append_time : r.timestamp;
-          md.serialized_key_size = r.key_size;
-          md.serialized_value_size = r.value_size;
-          CompleteRecord(r, md);
-        }
+        CompleteRecords(batch->futures.get(), batch->records,
+                        [&](size_t i) -> absl::StatusOr<RecordMetadata> {
+                          const PendingRecord& r = batch->records[i];
+                          RecordMetadata md;
+                          md.topic = batch->tp.topic;
+                          md.partition = batch->tp.partition;
+                          md.offset = config_.acks == 0 || result->base_offset < 0
+                                          ? -1
+                                          : result->base_offset + static_cast<int64_t>(i);
+                          md.timestamp = result->log_append_time >= 0 ? result->log_append_time
+                                                                      : r.timestamp;
+                          md.serialized_key_size = r.key_size;
+                          md.serialized_value_size = r.value_size;
+                          return md;
+                        });
         return;
       }
       const ErrorCode code = ErrorCodeOf(result.status());
@@ -440,6 +495,7 @@ class Producer::Impl {
   int64_t buffer_used_ ABSL_GUARDED_BY(mu_) = 0;
   int flushes_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;       // Send refused
+  std::atomic<bool> closed_hint_{false};           // closed_, readable without mu_
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;     // sender drains and exits
   bool force_close_ ABSL_GUARDED_BY(mu_) = false;  // unsent records fail
   std::thread sender_;

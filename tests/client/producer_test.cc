@@ -226,6 +226,24 @@ TEST_CASE("linger.ms holds a batch open on the producer's clock", "[producer][ba
   CHECK(f.Batches({"t", 0}) == std::vector<std::pair<int64_t, int32_t>>{{0, 3}});
 }
 
+TEST_CASE("a batch opened while the sender is idle still ships after linger.ms", "[producer][batching]") {
+  ProducerFixture f;
+  f.Topic("t", 1);
+  const int background = SettledWaiters(f.clock);  // the broker's own threads
+  ProducerConfig config;
+  config.linger_ms = 100;
+  auto producer = f.MakeProducer(config);
+  // The sender has no batch yet: it sleeps without a deadline.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  RecordFuture future = producer->Send({.topic = "t", .partition = 0, .value = "x"});
+  // It must wake to time the new batch's linger, or the record waits forever.
+  REQUIRE(Eventually([&] { return f.clock.NumWaiters() > background; }));
+  CHECK_FALSE(future.ready());
+  f.clock.Advance(absl::Milliseconds(100));
+  CHECK(Eventually([&] { return future.ready(); }));
+  CHECK(future.Get()->offset == 0);
+}
+
 TEST_CASE("batch.size closes a batch; a record larger than it goes alone", "[producer][batching]") {
   ProducerFixture f;
   f.Topic("t", 1);
