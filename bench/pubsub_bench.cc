@@ -60,6 +60,14 @@
 // column is the producing thread): steadier than wall time on a shared
 // machine, and where the work goes.
 //
+// Memory topics store into MemEnv chunks (1 MiB at most) from malloc; when a
+// topic is deleted, glibc returns the freed chunks to the kernel, so the next
+// topic's appends fault in fresh pages, ~10 us per 4 KiB page on VMs that
+// back guest memory lazily (see log_append_bench's BM_FirstTouchCopy). That
+// caps the memory rows at 1 KiB near the fault rate. To see the rest, rerun
+// with glibc keeping freed memory:
+//   GLIBC_TUNABLES=glibc.malloc.trim_threshold=4294967296:glibc.malloc.mmap_threshold=33554432
+//
 // Thread count matters on small machines: samsa runs three threads (the
 // producer, its sender thread, the consumer), the queues two.
 
