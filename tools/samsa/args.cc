@@ -97,4 +97,19 @@ absl::StatusOr<std::unique_ptr<Broker>> OpenLogDir(Env* env, const std::string& 
   return Broker::Open(config, BrokerOptions{env, env->clock()});
 }
 
+int WithLogDir(Env* env, const std::string& log_dir, bool must_exist, std::ostream& err,
+               const std::function<int(Broker*)>& command, std::string_view error_prefix) {
+  absl::StatusOr<std::unique_ptr<Broker>> broker = OpenLogDir(env, log_dir, must_exist);
+  if (!broker.ok()) {
+    err << error_prefix << Message(broker.status()) << "\n";
+    return 1;
+  }
+  int rc = command(broker->get());
+  if (absl::Status s = (*broker)->Close(); !s.ok()) {
+    err << error_prefix << Message(s) << "\n";
+    rc = 1;
+  }
+  return rc;
+}
+
 }  // namespace samsa::tools

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -97,5 +98,12 @@ absl::StatusOr<std::unique_ptr<Broker>> OpenLogDir(Env* env, const std::string& 
 
 // The status's message as a std::string (Abseil's is its own string_view).
 inline std::string Message(const absl::Status& s) { return std::string(s.message()); }
+
+// Every command's frame: opens `log_dir` (OpenLogDir), runs `command` on the
+// broker, then closes it so the clean-shutdown marker is written. A failed
+// open or close prints its message on `err`, after `error_prefix` (the
+// command's own error heading, if it has one), and makes the exit code 1.
+int WithLogDir(Env* env, const std::string& log_dir, bool must_exist, std::ostream& err,
+               const std::function<int(Broker*)>& command, std::string_view error_prefix = "");
 
 }  // namespace samsa::tools

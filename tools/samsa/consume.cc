@@ -143,21 +143,13 @@ int ConsumeFrom(Broker* broker, const ConsumeOptions& options, std::ostream& out
 }  // namespace
 
 int Consume(Env* env, const ConsumeOptions& options, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<std::unique_ptr<Broker>> broker =
-      OpenLogDir(env, options.log_dir, /*must_exist=*/true);
-  if (!broker.ok()) {
-    err << Message(broker.status()) << "\n";
-    return 1;
-  }
-  int64_t processed = 0;
-  int rc = ConsumeFrom(broker->get(), options, out, err, &processed);
-  out.flush();
-  err << "Processed a total of " << processed << " messages\n";
-  if (absl::Status s = (*broker)->Close(); !s.ok()) {
-    err << Message(s) << "\n";
-    rc = 1;
-  }
-  return rc;
+  return WithLogDir(env, options.log_dir, /*must_exist=*/true, err, [&](Broker* broker) {
+    int64_t processed = 0;
+    const int rc = ConsumeFrom(broker, options, out, err, &processed);
+    out.flush();
+    err << "Processed a total of " << processed << " messages\n";
+    return rc;
+  });
 }
 
 bool ParseConsumeArgs(const std::vector<std::string>& args, ConsumeOptions* options,

@@ -156,18 +156,8 @@ int ProduceTo(Broker* broker, const ProduceOptions& options, std::istream& in, s
 
 int Produce(Env* env, const ProduceOptions& options, std::istream& in, std::ostream& out,
             std::ostream& err) {
-  absl::StatusOr<std::unique_ptr<Broker>> broker =
-      OpenLogDir(env, options.log_dir, /*must_exist=*/false);
-  if (!broker.ok()) {
-    err << Message(broker.status()) << "\n";
-    return 1;
-  }
-  int rc = ProduceTo(broker->get(), options, in, out, err);
-  if (absl::Status s = (*broker)->Close(); !s.ok()) {
-    err << Message(s) << "\n";
-    rc = 1;
-  }
-  return rc;
+  return WithLogDir(env, options.log_dir, /*must_exist=*/false, err,
+                    [&](Broker* broker) { return ProduceTo(broker, options, in, out, err); });
 }
 
 bool ParseProduceArgs(const std::vector<std::string>& args, ProduceOptions* options,

@@ -18,8 +18,10 @@ namespace {
 
 using Action = TopicsOptions::Action;
 
+constexpr std::string_view kErrorHeading = "Error while executing topic command : ";
+
 int Fail(std::ostream& err, std::string_view why) {
-  err << "Error while executing topic command : " << why << "\n";
+  err << kErrorHeading << why << "\n";
   return 1;
 }
 
@@ -126,12 +128,8 @@ int Run(Broker* broker, const TopicsOptions& o, std::ostream& out, std::ostream&
 }  // namespace
 
 int Topics(Env* env, const TopicsOptions& options, std::ostream& out, std::ostream& err) {
-  absl::StatusOr<std::unique_ptr<Broker>> broker =
-      OpenLogDir(env, options.log_dir, /*must_exist=*/options.action != Action::kCreate);
-  if (!broker.ok()) return Fail(err, Message(broker.status()));
-  int rc = Run(broker->get(), options, out, err);
-  if (absl::Status s = (*broker)->Close(); !s.ok()) rc = Fail(err, Message(s));
-  return rc;
+  return WithLogDir(env, options.log_dir, /*must_exist=*/options.action != Action::kCreate, err,
+                    [&](Broker* broker) { return Run(broker, options, out, err); }, kErrorHeading);
 }
 
 bool ParseTopicsArgs(const std::vector<std::string>& args, TopicsOptions* options,
