@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker/broker_test_util.h"
+#include "client/client_test_util.h"
 #include "client/fetch_decoder.h"
 #include "io/fault_injection_env.h"
 #include "record/crc32c.h"
@@ -21,6 +22,7 @@ namespace samsa {
 namespace {
 
 using testing::BrokerFixture;
+using testing::PollAll;
 using testing::Eventually;
 using testing::SettledWaiters;
 
@@ -60,17 +62,6 @@ struct ClientFixture : BrokerFixture {
     return out;
   }
 };
-
-// Polls (without waiting) until a poll comes back empty.
-std::vector<ConsumerRecord> PollAll(Consumer& consumer) {
-  std::vector<ConsumerRecord> all;
-  while (true) {
-    absl::StatusOr<std::vector<ConsumerRecord>> polled = consumer.Poll(absl::ZeroDuration());
-    REQUIRE(polled.ok());
-    if (polled->empty()) return all;
-    all.insert(all.end(), polled->begin(), polled->end());
-  }
-}
 
 ConsumerConfig Earliest() {
   ConsumerConfig c;

@@ -11,6 +11,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include "broker/broker_test_util.h"
+#include "client/client_test_util.h"
 #include "record/compression.h"
 #include "record/record_batch.h"
 #include "samsa/consumer.h"
@@ -20,6 +21,7 @@ namespace samsa {
 namespace {
 
 using testing::BrokerFixture;
+using testing::PollAll;
 using testing::Eventually;
 using testing::SettledWaiters;
 
@@ -142,14 +144,7 @@ TEST_CASE("records from many threads keep per-producer, per-partition order", "[
   REQUIRE(consumer->SeekToBeginning(all).ok());
   std::map<std::string, int> next;
   int seen = 0;
-  std::vector<ConsumerRecord> records;
-  while (true) {
-    auto polled = consumer->Poll(absl::ZeroDuration());
-    REQUIRE(polled.ok());
-    if (polled->empty()) break;
-    records.insert(records.end(), polled->begin(), polled->end());
-  }
-  for (const ConsumerRecord& r : records) {
+  for (const ConsumerRecord& r : PollAll(*consumer)) {
     const std::string key = r.key_string();
     CHECK(r.partition == KeyPartition(key, 4));
     CHECK(std::stoi(r.value_string()) == next[key]);
@@ -188,17 +183,12 @@ TEST_CASE("many producer threads into one partition: per-thread order, nothing l
   std::vector<int> next(kThreads, 0);
   int total = 0;
   int64_t expected_offset = 0;
-  while (true) {
-    auto polled = consumer->Poll(absl::ZeroDuration());
-    REQUIRE(polled.ok());
-    if (polled->empty()) break;
-    for (const ConsumerRecord& r : *polled) {
-      CHECK(r.offset == expected_offset++);  // dense: nothing lost, nothing doubled
-      int& n = next[std::stoi(r.key_string())];
-      CHECK(std::stoi(r.value_string()) == n);
-      n = std::stoi(r.value_string()) + 1;
-      ++total;
-    }
+  for (const ConsumerRecord& r : PollAll(*consumer)) {
+    CHECK(r.offset == expected_offset++);  // dense: nothing lost, nothing doubled
+    int& n = next[std::stoi(r.key_string())];
+    CHECK(std::stoi(r.value_string()) == n);
+    n = std::stoi(r.value_string()) + 1;
+    ++total;
   }
   CHECK(total == kThreads * kPerThread);
   for (int n : next) CHECK(n == kPerThread);
