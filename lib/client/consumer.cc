@@ -117,9 +117,8 @@ class Consumer::Impl {
 
   absl::StatusOr<std::vector<ConsumerRecord>> Poll(absl::Duration timeout) {
     SAMSA_RETURN_IF_ERROR(CheckOpen());
-    const absl::Time deadline = timeout == absl::InfiniteDuration()
-                                    ? absl::InfiniteFuture()
-                                    : clock_->Now() + std::max(timeout, absl::ZeroDuration());
+    // InfiniteFuture() for InfiniteDuration(), as absl::Time arithmetic gives.
+    const absl::Time deadline = clock_->Now() + std::max(timeout, absl::ZeroDuration());
     while (true) {
       if (wakeup_.exchange(false)) return absl::CancelledError("consumer woken up (Wakeup())");
       SAMSA_RETURN_IF_ERROR(ResolvePositions());

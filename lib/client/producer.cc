@@ -48,14 +48,12 @@ struct RecordFuture::State {
 absl::StatusOr<RecordMetadata> RecordFuture::Get(absl::Duration timeout) const {
   if (!state_) return absl::FailedPreconditionError("empty RecordFuture");
   RecordFutureBlock* const block = state_->block;
-  const absl::Time deadline = timeout == absl::InfiniteDuration()
-                                  ? absl::InfiniteFuture()
-                                  : block->clock->Now() + timeout;
+  // Now() + InfiniteDuration() is InfiniteFuture(), which WaitUntil waits
+  // for without a deadline.
+  const absl::Time deadline = block->clock->Now() + timeout;
   MutexLock lock(&block->mu);
   while (!state_->result) {
-    if (deadline == absl::InfiniteFuture()) {
-      block->cv.Wait(&block->mu);
-    } else if (!block->cv.WaitUntil(&block->mu, block->clock, deadline)) {
+    if (!block->cv.WaitUntil(&block->mu, block->clock, deadline)) {
       if (state_->result) break;
       return KafkaError(ErrorCode::kRequestTimedOut,
                         fmt::format("record not acknowledged within {}",
@@ -228,9 +226,8 @@ class Producer::Impl {
   }
 
  private:
-  absl::Time DeadlineAfter(absl::Duration d) const {
-    return d == absl::InfiniteDuration() ? absl::InfiniteFuture() : clock_->Now() + d;
-  }
+  // InfiniteFuture() for InfiniteDuration(), as absl::Time arithmetic gives.
+  absl::Time DeadlineAfter(absl::Duration d) const { return clock_->Now() + d; }
 
   absl::StatusOr<client::TopicMetadata> TopicInfo(const std::string& topic) {
     const uint64_t version = client_->metadata_version();
