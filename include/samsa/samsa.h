@@ -5,8 +5,11 @@
 //   auto producer = samsa::Producer::Create(broker->get(), {});  // producer.h
 //   auto consumer = samsa::Consumer::Create(broker->get(), {});  // consumer.h
 //
-// Link the CMake target samsa::samsa (find_package(samsa)). Each header
-// documents its own contract and thread-safety.
+// Link the CMake target samsa::samsa (find_package(samsa)).
+//
+// Contract and thread-safety: this header only includes the others; each of
+// them states its own (Broker, Producer: thread-safe; Consumer: one thread at
+// a time except Wakeup(); plain value types: copy freely).
 #pragma once
 
 #include "samsa/broker.h"
