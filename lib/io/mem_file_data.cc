@@ -3,15 +3,68 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <mutex>
+#include <vector>
 
 #include <fmt/format.h>
 
 namespace samsa::io {
 namespace {
 
+// Full-size chunks freed by any file (a deleted segment, a deleted topic)
+// are kept for reuse, up to kPooledBytes: memory a MemEnv file gets fresh
+// from malloc is faulted in page by page on first write, ~10 us per 4 KiB on
+// VMs that back guest memory lazily (log_append_bench's BM_FirstTouchCopy),
+// which capped memory topics at about a fault per 4 KiB appended; a reused
+// chunk is already resident. Under ASan the pool is off, so a use after free
+// of a chunk is still caught.
+class ChunkPool {
+ public:
+  static constexpr size_t kPooledBytes = 64 << 20;
+
+  static ChunkPool& Instance() {
+    // Never destroyed: chunks may be released during static destruction.
+    static ChunkPool* const pool = new ChunkPool();
+    return *pool;
+  }
+
+  std::shared_ptr<char[]> Allocate(size_t capacity) {
+#if !defined(__SANITIZE_ADDRESS__)
+    if (capacity == MemFileData::kMaxChunkBytes) {
+      char* memory = nullptr;
+      {
+        std::lock_guard lock(mu_);
+        if (!free_.empty()) {
+          memory = free_.back();
+          free_.pop_back();
+        }
+      }
+      if (memory == nullptr) memory = new char[capacity];
+      return std::shared_ptr<char[]>(memory, [](char* p) { Instance().Release(p); });
+    }
+#endif
+    // Not zero-filled: bytes beyond a chunk's length are never read.
+    return std::make_shared_for_overwrite<char[]>(capacity);
+  }
+
+ private:
+  void Release(char* memory) {
+    {
+      std::lock_guard lock(mu_);
+      if (free_.size() * MemFileData::kMaxChunkBytes < kPooledBytes) {
+        free_.push_back(memory);
+        return;
+      }
+    }
+    delete[] memory;
+  }
+
+  std::mutex mu_;
+  std::vector<char*> free_;
+};
+
 std::shared_ptr<char[]> AllocateChunk(size_t capacity) {
-  // Not zero-filled: bytes beyond a chunk's length are never read.
-  return std::make_shared_for_overwrite<char[]>(capacity);
+  return ChunkPool::Instance().Allocate(capacity);
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 // larger append gets a chunk of its own size): so reading back exactly what
 // one Append wrote — one record batch — is never a copy. The price is the
 // unused tail of a chunk whose room was too small for the next append.
+// Freed 1 MiB chunks go to a process-wide pool (at most 64 MiB) and are reused
+// by the next file that grows, so appends do not fault in fresh pages.
 //
 // Bytes once published in a chunk are never modified while a view may see them:
 // Truncate into the middle of a chunk replaces that chunk by a fresh copy of
