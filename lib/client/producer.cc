@@ -19,6 +19,7 @@
 #include "samsa/errors.h"
 #include "util/logging.h"
 #include "util/mutex.h"
+#include "util/spin_lock.h"
 #include "util/status_macros.h"
 
 namespace samsa {
@@ -26,24 +27,54 @@ namespace samsa {
 // ---- RecordFuture --------------------------------------------------------------
 
 // The futures of one batch's records share one block: one allocation, one
-// lock and one broadcast per batch rather than per record. A future is an
-// aliasing shared_ptr to its State inside the block, so the block lives as
-// long as any of its futures.
+// lock and one broadcast per batch rather than per record, and one outcome —
+// a batch is acknowledged or fails as a whole — from which each record's
+// RecordMetadata is derived when asked for. A future is an aliasing
+// shared_ptr to its State inside the block, so the block lives as long as any
+// of its futures.
 struct RecordFutureBlock {
-  explicit RecordFutureBlock(Clock* c) : clock(c) {}
+  RecordFutureBlock(Clock* c, TopicPartition p) : clock(c), tp(std::move(p)) {}
   Clock* const clock;
-  Mutex mu;  // guards every State's result
-  CondVar cv;
-  // Appended to (under the producer's lock) only while the batch is open;
-  // a deque keeps the States in place.
+  const TopicPartition tp;
+  // Appended to (under the producer's accumulator lock) only while the batch
+  // is open; a deque keeps the States in place. Read-only once done.
   std::deque<RecordFuture::State> states;
+  Mutex mu;
+  CondVar cv;
+  bool done ABSL_GUARDED_BY(mu) = false;
+  // The outcome, written once before done is set.
+  absl::Status error;
+  int64_t base_offset = -1;      // -1 with acks=0
+  int64_t log_append_time = -1;  // -1 unless the topic uses LogAppendTime
 };
 
 struct RecordFuture::State {
-  explicit State(RecordFutureBlock* b) : block(b) {}
+  State(RecordFutureBlock* b, int32_t i, int64_t ts, int32_t ks, int32_t vs)
+      : block(b), index(i), timestamp(ts), key_size(ks), value_size(vs) {}
   RecordFutureBlock* const block;
-  std::optional<absl::StatusOr<RecordMetadata>> result;  // guarded by block->mu
+  const int32_t index;  // in the batch
+  const int64_t timestamp;
+  const int32_t key_size;
+  const int32_t value_size;
 };
+
+namespace {
+
+// REQUIRES: the block's outcome is written.
+absl::StatusOr<RecordMetadata> MetadataOf(const RecordFutureBlock& block,
+                                          const RecordFuture::State& s) {
+  if (!block.error.ok()) return block.error;
+  RecordMetadata md;
+  md.topic = block.tp.topic;
+  md.partition = block.tp.partition;
+  md.offset = block.base_offset < 0 ? -1 : block.base_offset + s.index;
+  md.timestamp = block.log_append_time >= 0 ? block.log_append_time : s.timestamp;
+  md.serialized_key_size = s.key_size;
+  md.serialized_value_size = s.value_size;
+  return md;
+}
+
+}  // namespace
 
 absl::StatusOr<RecordMetadata> RecordFuture::Get(absl::Duration timeout) const {
   if (!state_) return absl::FailedPreconditionError("empty RecordFuture");
@@ -52,54 +83,47 @@ absl::StatusOr<RecordMetadata> RecordFuture::Get(absl::Duration timeout) const {
   // for without a deadline.
   const absl::Time deadline = block->clock->Now() + timeout;
   MutexLock lock(&block->mu);
-  while (!state_->result) {
+  while (!block->done) {
     if (!block->cv.WaitUntil(&block->mu, block->clock, deadline)) {
-      if (state_->result) break;
+      if (block->done) break;
       return KafkaError(ErrorCode::kRequestTimedOut,
                         fmt::format("record not acknowledged within {}",
                                     absl::FormatDuration(timeout)));
     }
   }
-  return *state_->result;
+  return MetadataOf(*block, *state_);
 }
 
 bool RecordFuture::ready() const {
   if (!state_) return false;
   MutexLock lock(&state_->block->mu);
-  return state_->result.has_value();
+  return state_->block->done;
 }
 
 // ---- Producer::Impl ------------------------------------------------------------
 
 namespace {
 
-struct PendingRecord {
-  RecordFuture::State* future;  // in its batch's RecordFutureBlock
-  SendCallback callback;
-  int64_t timestamp;
-  int32_t key_size;
-  int32_t value_size;
-};
-
 // One partition's batch in the accumulator (Kafka's ProducerBatch).
 struct ProducerBatch {
-  ProducerBatch(TopicPartition p, record::RecordBatchOptions options, Clock* clock,
+  ProducerBatch(const TopicPartition& tp, record::RecordBatchOptions options, Clock* clock,
                 absl::Time now, int64_t limit)
-      : tp(std::move(p)),
-        builder(options),
-        futures(std::make_shared<RecordFutureBlock>(clock)),
+      : builder(options),
+        futures(std::make_shared<RecordFutureBlock>(clock, tp)),
         created(now),
         size_limit(limit) {}
-  TopicPartition tp;
+  const TopicPartition& tp() const { return futures->tp; }
   record::RecordBatchBuilder builder;
   std::shared_ptr<RecordFutureBlock> futures;
-  std::vector<PendingRecord> records;
+  // Only the records sent with a callback: (index in the batch, callback).
+  std::vector<std::pair<int32_t, SendCallback>> callbacks;
   absl::Time created;
-  int64_t size_limit;       // batch.size, or the topic's max.message.bytes if smaller
-  int64_t reserved = 0;     // bytes held against buffer.memory
-  bool full = false;        // no more records go in
-  bool done = false;        // every record completed
-  int flush_waiters = 0;    // Flush() calls waiting for this batch
+  int64_t size_limit;    // batch.size, or the topic's max.message.bytes if smaller
+  int64_t reserved = 0;  // bytes held against buffer.memory
+  bool full = false;     // no more records go in
+  // Set by the sender when every record completed; Flush() waits for it.
+  std::atomic<bool> done{false};
+  std::atomic<int> flush_waiters{0};  // Flush() calls waiting for this batch
 };
 
 record::CompressionType ParseCompression(const std::string& name) {
@@ -110,23 +134,54 @@ record::CompressionType ParseCompression(const std::string& name) {
   return record::CompressionType::kNone;
 }
 
-// Completes records of one block: every future (one lock, one broadcast),
-// then each callback in order. `result(i)` is the i-th record's outcome.
-template <typename Result>
-void CompleteRecords(RecordFutureBlock* block, const std::vector<PendingRecord>& records,
-                     Result result) {
+// Records the batch's outcome, wakes its futures (one lock, one broadcast),
+// then runs the callbacks in order, reusing one RecordMetadata for all.
+void CompleteBatch(RecordFutureBlock* block,
+                   const std::vector<std::pair<int32_t, SendCallback>>& callbacks,
+                   absl::Status error, int64_t base_offset, int64_t log_append_time) {
   {
     MutexLock lock(&block->mu);
-    for (size_t i = 0; i < records.size(); ++i) records[i].future->result = result(i);
+    block->error = std::move(error);
+    block->base_offset = base_offset;
+    block->log_append_time = log_append_time;
+    block->done = true;
     block->cv.SignalAll();
   }
-  for (size_t i = 0; i < records.size(); ++i) {
-    if (records[i].callback) records[i].callback(*records[i].future->result);
+  if (callbacks.empty()) return;
+  if (!block->error.ok()) {
+    const absl::StatusOr<RecordMetadata> failed(block->error);
+    for (const auto& [index, callback] : callbacks) callback(failed);
+    return;
+  }
+  absl::StatusOr<RecordMetadata> md = RecordMetadata{};
+  md->topic = block->tp.topic;
+  md->partition = block->tp.partition;
+  for (const auto& [index, callback] : callbacks) {
+    const RecordFuture::State& s = block->states[static_cast<size_t>(index)];
+    md->offset = base_offset < 0 ? -1 : base_offset + index;
+    md->timestamp = log_append_time >= 0 ? log_append_time : s.timestamp;
+    md->serialized_key_size = s.key_size;
+    md->serialized_value_size = s.value_size;
+    callback(md);
   }
 }
 
 }  // namespace
 
+// Locking. The accumulator (batches, in-flight list, buffer.memory use,
+// close/flush flags) is guarded by acc_mu_, a SpinLock held for a few dozen
+// nanoseconds by Send() and by the sender. Everything that sleeps — the
+// sender waiting for work or a linger deadline, Send() waiting for
+// buffer.memory, Flush() waiting for batches — does so on a CondVar under
+// wait_mu_, and whoever makes progress wakes it only when someone sleeps:
+//   sender:  sender_sleeping_ = true, then re-collects ready batches under
+//            acc_mu_, then waits;  Send(): appends under acc_mu_, then reads
+//            sender_sleeping_ and, if set, signals under wait_mu_.
+// The acc_mu_ order between the two sections means either the sender sees
+// the append or Send() sees the flag (and the sender holds wait_mu_ until it
+// waits, so the signal is not lost). buffer.memory waiters (space_waiters_)
+// and flushes (ProducerBatch::flush_waiters) follow the same pattern. Lock
+// order: wait_mu_ before acc_mu_.
 class Producer::Impl {
  public:
   Impl(Broker* broker, ProducerConfig config, ProducerOptions options)
@@ -145,26 +200,25 @@ class Producer::Impl {
 
   RecordFuture Send(ProducerRecord record, SendCallback callback) {
     const int64_t timestamp = record.timestamp.value_or(clock_->NowMs());
-    PendingRecord pending{nullptr, std::move(callback), timestamp,
-                          record.key ? static_cast<int32_t>(record.key->size()) : -1,
-                          record.value ? static_cast<int32_t>(record.value->size()) : -1};
     RecordFuture future;
-    absl::Status s = Enqueue(record, timestamp, &pending, &future);
+    absl::Status s = Enqueue(record, timestamp, &callback, &future);
     if (!s.ok()) {
       // Refused here: a block of its own, completed at once.
-      auto block = std::make_shared<RecordFutureBlock>(clock_);
-      pending.future = &block->states.emplace_back(block.get());
-      future = RecordFuture(std::shared_ptr<RecordFuture::State>(block, pending.future));
-      std::vector<PendingRecord> one;
-      one.push_back(std::move(pending));
-      CompleteRecords(block.get(), one, [&](size_t) { return s; });
+      auto block = std::make_shared<RecordFutureBlock>(
+          clock_, TopicPartition{record.topic, record.partition.value_or(-1)});
+      RecordFuture::State* state = &block->states.emplace_back(
+          block.get(), 0, timestamp, record.key ? static_cast<int32_t>(record.key->size()) : -1,
+          record.value ? static_cast<int32_t>(record.value->size()) : -1);
+      future = RecordFuture(std::shared_ptr<RecordFuture::State>(block, state));
+      std::vector<std::pair<int32_t, SendCallback>> one;
+      if (callback) one.emplace_back(0, std::move(callback));
+      CompleteBatch(block.get(), one, std::move(s), -1, -1);
     }
     return future;
   }
 
   absl::Status Flush(absl::Duration timeout) {
     const absl::Time deadline = DeadlineAfter(timeout);
-    MutexLock lock(&mu_);
     // Kafka's flush: every batch open or in flight now must complete. The
     // sender completes a partition's batches in the order they were opened
     // (in flight first, then its queue front to back), so waiting for the
@@ -172,49 +226,61 @@ class Producer::Impl {
     // sender wakes a flush only when a batch it waits for completes, not
     // after every batch.
     std::vector<std::shared_ptr<ProducerBatch>> waiting;
-    for (auto& [tp, queue] : batches_) {
-      if (!queue.empty()) waiting.push_back(queue.back());
-    }
-    for (const auto& b : in_flight_) {  // at most one per partition
-      auto it = batches_.find(b->tp);
-      if (it == batches_.end() || it->second.empty()) waiting.push_back(b);
-    }
-    for (const auto& b : waiting) ++b->flush_waiters;
-    ++flushes_;
-    sender_cv_.SignalAll();
-    absl::Status result;
-    for (const auto& b : waiting) {
-      while (!b->done) {
-        if (!done_cv_.WaitUntil(&mu_, clock_, deadline) && !b->done) {
-          result = KafkaError(ErrorCode::kRequestTimedOut,
-                              fmt::format("flush did not complete within {}",
-                                          absl::FormatDuration(timeout)));
-          break;
-        }
+    {
+      SpinLockHolder lock(&acc_mu_);
+      for (auto& [tp, queue] : batches_) {
+        if (!queue.empty()) waiting.push_back(queue.back());
       }
-      if (!result.ok()) break;
+      for (const auto& b : in_flight_) {  // at most one per partition
+        auto it = batches_.find(b->tp());
+        if (it == batches_.end() || it->second.empty()) waiting.push_back(b);
+      }
+      for (const auto& b : waiting) b->flush_waiters.fetch_add(1);
+      ++flushes_;
     }
-    for (const auto& b : waiting) --b->flush_waiters;
+    WakeSender();
+    absl::Status result;
+    {
+      MutexLock lock(&wait_mu_);
+      for (const auto& b : waiting) {
+        while (!b->done.load()) {
+          if (!done_cv_.WaitUntil(&wait_mu_, clock_, deadline) && !b->done.load()) {
+            result = KafkaError(ErrorCode::kRequestTimedOut,
+                                fmt::format("flush did not complete within {}",
+                                            absl::FormatDuration(timeout)));
+            break;
+          }
+        }
+        if (!result.ok()) break;
+      }
+    }
+    SpinLockHolder lock(&acc_mu_);
+    for (const auto& b : waiting) b->flush_waiters.fetch_sub(1);
     --flushes_;
     return result;
   }
 
   absl::Status Close(absl::Duration timeout) {
     {
-      MutexLock lock(&mu_);
-      if (closed_) {
-        return absl::OkStatus();
-      }
+      SpinLockHolder lock(&acc_mu_);
+      if (closed_) return absl::OkStatus();
       closed_ = true;  // no more sends
       closed_hint_.store(true, std::memory_order_relaxed);
     }
+    {
+      // Sends blocked on buffer.memory fail now.
+      MutexLock lock(&wait_mu_);
+      space_cv_.SignalAll();
+    }
     absl::Status flushed = Flush(timeout);
     {
-      MutexLock lock(&mu_);
+      SpinLockHolder lock(&acc_mu_);
       stopping_ = true;
       if (!flushed.ok()) force_close_ = true;
+    }
+    {
+      MutexLock lock(&wait_mu_);
       sender_cv_.SignalAll();
-      space_cv_.SignalAll();
     }
     if (sender_.joinable()) sender_.join();
     return flushed;
@@ -228,6 +294,19 @@ class Producer::Impl {
  private:
   // InfiniteFuture() for InfiniteDuration(), as absl::Time arithmetic gives.
   absl::Time DeadlineAfter(absl::Duration d) const { return clock_->Now() + d; }
+
+  absl::Status ClosedError() const {
+    return absl::FailedPreconditionError("Cannot perform operation after producer has been closed");
+  }
+
+  // Wakes the sender if it sleeps. Call after publishing the work under
+  // acc_mu_, without holding it.
+  void WakeSender() {
+    if (sender_sleeping_.load()) {
+      MutexLock lock(&wait_mu_);
+      sender_cv_.Signal();
+    }
+  }
 
   absl::StatusOr<client::TopicMetadata> TopicInfo(const std::string& topic) {
     const uint64_t version = client_->metadata_version();
@@ -247,15 +326,12 @@ class Producer::Impl {
     return md;
   }
 
-  // On success, moves `*pending` into a batch and sets `*future`.
-  absl::Status Enqueue(const ProducerRecord& record, int64_t timestamp, PendingRecord* pending,
+  // On success, moves `*callback` into a batch and sets `*future`.
+  absl::Status Enqueue(const ProducerRecord& record, int64_t timestamp, SendCallback* callback,
                        RecordFuture* future) {
-    // Early and lock-free (closed_ is checked again under mu_ below): a send
-    // after Close() must not auto-create its topic.
-    if (closed_hint_.load(std::memory_order_relaxed)) {
-      return absl::FailedPreconditionError(
-          "Cannot perform operation after producer has been closed");
-    }
+    // Early and lock-free (closed_ is checked again under acc_mu_ below): a
+    // send after Close() must not auto-create its topic.
+    if (closed_hint_.load(std::memory_order_relaxed)) return ClosedError();
     if (record.topic.empty()) {
       return KafkaError(ErrorCode::kInvalidTopicException, "a record needs a topic");
     }
@@ -301,114 +377,162 @@ class Producer::Impl {
     // touches only it.
     const int64_t batch_limit = std::min<int64_t>(config_.batch_size, md.max_message_bytes);
     const bool oversized = alone > batch_limit;
+    const int32_t key_size = key ? static_cast<int32_t>(key->size()) : -1;
+    const int32_t value_size = value ? static_cast<int32_t>(value->size()) : -1;
 
-    MutexLock lock(&mu_);
     std::optional<absl::Time> deadline;  // read the clock only if Send must block
-    while (buffer_used_ + record_size > config_.buffer_memory) {
-      if (closed_) {
-        return absl::FailedPreconditionError(
-            "Cannot perform operation after producer has been closed");
+    while (true) {
+      bool appended = false;
+      bool wake = false;
+      {
+        SpinLockHolder lock(&acc_mu_);
+        if (closed_) return ClosedError();
+        if (buffer_used_ + record_size <= config_.buffer_memory) {
+          auto& queue = batches_[tp];
+          ProducerBatch* batch = queue.empty() ? nullptr : queue.back().get();
+          if (batch != nullptr && !batch->full &&
+              (oversized || static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) +
+                                    record_size >
+                                batch->size_limit)) {
+            batch->full = true;
+          }
+          const bool opened = batch == nullptr || batch->full;
+          if (opened) {
+            record::RecordBatchOptions options;
+            options.compression = compression_;
+            queue.push_back(
+                std::make_shared<ProducerBatch>(tp, options, clock_, clock_->Now(), batch_limit));
+            batch = queue.back().get();
+          }
+          const auto index = static_cast<int32_t>(batch->futures->states.size());
+          batch->builder.Append(timestamp, key, value, headers);
+          RecordFuture::State* state = &batch->futures->states.emplace_back(
+              batch->futures.get(), index, timestamp, key_size, value_size);
+          *future = RecordFuture(std::shared_ptr<RecordFuture::State>(batch->futures, state));
+          if (*callback) batch->callbacks.emplace_back(index, std::move(*callback));
+          batch->reserved += record_size;
+          buffer_used_ += record_size;
+          if (oversized ||
+              static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) >= batch_limit) {
+            batch->full = true;
+          }
+          // Wake the sender when there is something to ship now, and when a
+          // batch was opened: a sleeping sender must learn this batch's
+          // linger deadline (else it would ship only at the next event).
+          wake = batch->full || config_.linger_ms == 0 || opened;
+          appended = true;
+        } else if (!deadline) {
+          deadline = clock_->Now() + absl::Milliseconds(config_.max_block_ms);
+        }
       }
-      if (!deadline) deadline = clock_->Now() + absl::Milliseconds(config_.max_block_ms);
-      if (!space_cv_.WaitUntil(&mu_, clock_, *deadline) &&
-          buffer_used_ + record_size > config_.buffer_memory) {
-        return KafkaError(ErrorCode::kRequestTimedOut,
-                          fmt::format("Failed to allocate {} bytes within the configured max "
-                                      "blocking time {} ms (buffer.memory {})",
-                                      record_size, config_.max_block_ms, config_.buffer_memory));
+      if (appended) {
+        if (wake) WakeSender();
+        return absl::OkStatus();
+      }
+      // buffer.memory is full: wait for the sender to free some.
+      MutexLock lock(&wait_mu_);
+      space_waiters_.fetch_add(1);
+      bool fits;
+      {
+        SpinLockHolder acc(&acc_mu_);
+        fits = closed_ || buffer_used_ + record_size <= config_.buffer_memory;
+      }
+      const bool timed_out = !fits && !space_cv_.WaitUntil(&wait_mu_, clock_, *deadline);
+      space_waiters_.fetch_sub(1);
+      if (timed_out) {
+        SpinLockHolder acc(&acc_mu_);
+        if (closed_) return ClosedError();
+        if (buffer_used_ + record_size > config_.buffer_memory) {
+          return KafkaError(ErrorCode::kRequestTimedOut,
+                            fmt::format("Failed to allocate {} bytes within the configured max "
+                                        "blocking time {} ms (buffer.memory {})",
+                                        record_size, config_.max_block_ms, config_.buffer_memory));
+        }
       }
     }
-    if (closed_) {
-      return absl::FailedPreconditionError("Cannot perform operation after producer has been closed");
+  }
+
+  // Moves the batches that are ready now into `ready` (and in flight), and
+  // sets `next_deadline` to the earliest linger deadline of the rest.
+  void CollectReadyLocked(std::vector<std::shared_ptr<ProducerBatch>>* ready,
+                          absl::Time* next_deadline) ABSL_EXCLUSIVE_LOCKS_REQUIRED(acc_mu_) {
+    const absl::Time now = clock_->Now();
+    const bool drain_all = flushes_ > 0 || stopping_;
+    for (auto it = batches_.begin(); it != batches_.end();) {
+      auto& queue = it->second;
+      if (!queue.empty()) {
+        ProducerBatch* front = queue.front().get();
+        const absl::Time due = front->created + absl::Milliseconds(config_.linger_ms);
+        if (drain_all || front->full || queue.size() > 1 || due <= now) {
+          ready->push_back(std::move(queue.front()));
+          queue.pop_front();
+        } else {
+          *next_deadline = std::min(*next_deadline, due);
+        }
+      }
+      if (queue.empty()) {
+        batches_.erase(it++);
+      } else {
+        ++it;
+      }
     }
-    auto& queue = batches_[tp];
-    ProducerBatch* batch = queue.empty() ? nullptr : queue.back().get();
-    if (batch != nullptr && !batch->full &&
-        (oversized || static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) + record_size >
-                          batch->size_limit)) {
-      batch->full = true;
-    }
-    const bool opened = batch == nullptr || batch->full;
-    if (opened) {
-      record::RecordBatchOptions options;
-      options.compression = compression_;
-      queue.push_back(
-          std::make_shared<ProducerBatch>(tp, options, clock_, clock_->Now(), batch_limit));
-      batch = queue.back().get();
-    }
-    batch->builder.Append(timestamp, key, value, headers);
-    RecordFuture::State* state = &batch->futures->states.emplace_back(batch->futures.get());
-    *future = RecordFuture(std::shared_ptr<RecordFuture::State>(batch->futures, state));
-    pending->future = state;
-    batch->records.push_back(std::move(*pending));
-    batch->reserved += record_size;
-    buffer_used_ += record_size;
-    if (oversized || static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) >= batch_limit) {
-      batch->full = true;
-    }
-    // Wake the sender when there is something to ship now, and when a batch
-    // was opened: an idle sender sleeps with no deadline and must learn this
-    // batch's linger deadline (else it would ship only at the next event).
-    if (batch->full || config_.linger_ms == 0 || opened) sender_cv_.Signal();
-    return absl::OkStatus();
+    for (auto& b : *ready) in_flight_.push_back(b);
   }
 
   // The sender thread (Kafka's Sender): ships ready batches, in order per
   // partition.
   void RunSender() {
-    MutexLock lock(&mu_);
     while (true) {
       std::vector<std::shared_ptr<ProducerBatch>> ready;
       absl::Time next_deadline = absl::InfiniteFuture();
-      const absl::Time now = clock_->Now();
-      const bool drain_all = flushes_ > 0 || stopping_;
-      for (auto it = batches_.begin(); it != batches_.end();) {
-        auto& queue = it->second;
-        if (!queue.empty()) {
-          ProducerBatch* front = queue.front().get();
-          const absl::Time due = front->created + absl::Milliseconds(config_.linger_ms);
-          if (drain_all || front->full || queue.size() > 1 || due <= now) {
-            ready.push_back(std::move(queue.front()));
-            queue.pop_front();
-          } else {
-            next_deadline = std::min(next_deadline, due);
-          }
-        }
-        if (queue.empty()) {
-          batches_.erase(it++);
-        } else {
-          ++it;
-        }
+      bool exit = false;
+      {
+        SpinLockHolder lock(&acc_mu_);
+        CollectReadyLocked(&ready, &next_deadline);
+        exit = ready.empty() && stopping_ && batches_.empty();
       }
+      if (exit) break;
       if (ready.empty()) {
-        if (stopping_ && batches_.empty()) break;
-        sender_cv_.WaitUntil(&mu_, clock_, next_deadline);
-        continue;
+        MutexLock lock(&wait_mu_);
+        sender_sleeping_.store(true);
+        {
+          SpinLockHolder acc(&acc_mu_);
+          next_deadline = absl::InfiniteFuture();
+          CollectReadyLocked(&ready, &next_deadline);
+          exit = ready.empty() && stopping_ && batches_.empty();
+        }
+        if (ready.empty() && !exit) sender_cv_.WaitUntil(&wait_mu_, clock_, next_deadline);
+        sender_sleeping_.store(false);
+        if (exit) break;
+        if (ready.empty()) continue;
       }
-      for (auto& b : ready) in_flight_.push_back(b);
-      bool flush_done = false;
       for (auto& b : ready) {
-        mu_.Unlock();
         Ship(b.get());
-        mu_.Lock();
-        b->done = true;
-        flush_done |= b->flush_waiters > 0;
-        buffer_used_ -= b->reserved;
-        std::erase(in_flight_, b);
+        b->done.store(true);
+        {
+          SpinLockHolder lock(&acc_mu_);
+          buffer_used_ -= b->reserved;
+          std::erase(in_flight_, b);
+        }
+        if (b->flush_waiters.load() > 0) {
+          MutexLock lock(&wait_mu_);
+          done_cv_.SignalAll();
+        }
       }
-      space_cv_.SignalAll();
-      if (flush_done) done_cv_.SignalAll();
+      if (space_waiters_.load() > 0) {
+        MutexLock lock(&wait_mu_);
+        space_cv_.SignalAll();
+      }
     }
   }
 
   bool ForceClosed() {
-    MutexLock lock(&mu_);
+    SpinLockHolder lock(&acc_mu_);
     return force_close_;
   }
 
-  void FailBatch(ProducerBatch* batch, const absl::Status& status) {
-    CompleteRecords(batch->futures.get(), batch->records,
-                    [&](size_t) -> absl::StatusOr<RecordMetadata> { return status; });
+  void FailBatch(ProducerBatch* batch, absl::Status status) {
+    CompleteBatch(batch->futures.get(), batch->callbacks, std::move(status), -1, -1);
   }
 
   void Ship(ProducerBatch* batch) {
@@ -422,6 +546,8 @@ class Producer::Impl {
       FailBatch(batch, built.status());
       return;
     }
+    const TopicPartition& tp = batch->tp();
+    const size_t num_records = batch->futures->states.size();
     const absl::Time give_up = batch->created + absl::Milliseconds(config_.delivery_timeout_ms);
     int attempts = 0;
     while (true) {
@@ -430,23 +556,10 @@ class Producer::Impl {
       // still follow.
       const bool may_retry = attempts <= config_.retries;
       absl::StatusOr<Broker::Impl::ProduceResult> result =
-          client_->Produce(batch->tp, may_retry ? *built : std::move(*built), config_.acks);
+          client_->Produce(tp, may_retry ? *built : std::move(*built), config_.acks);
       if (result.ok()) {
-        CompleteRecords(batch->futures.get(), batch->records,
-                        [&](size_t i) -> absl::StatusOr<RecordMetadata> {
-                          const PendingRecord& r = batch->records[i];
-                          RecordMetadata md;
-                          md.topic = batch->tp.topic;
-                          md.partition = batch->tp.partition;
-                          md.offset = config_.acks == 0 || result->base_offset < 0
-                                          ? -1
-                                          : result->base_offset + static_cast<int64_t>(i);
-                          md.timestamp = result->log_append_time >= 0 ? result->log_append_time
-                                                                      : r.timestamp;
-                          md.serialized_key_size = r.key_size;
-                          md.serialized_value_size = r.value_size;
-                          return md;
-                        });
+        CompleteBatch(batch->futures.get(), batch->callbacks, absl::OkStatus(),
+                      config_.acks == 0 ? -1 : result->base_offset, result->log_append_time);
         return;
       }
       const ErrorCode code = ErrorCodeOf(result.status());
@@ -456,19 +569,22 @@ class Producer::Impl {
           FailBatch(batch, KafkaError(ErrorCode::kRequestTimedOut,
                                       fmt::format("Expiring {} record(s) for {}: delivery.timeout.ms "
                                                   "passed after {} attempt(s); last error: {}",
-                                                  batch->records.size(), batch->tp.ToString(),
-                                                  attempts, std::string(result.status().message()))));
+                                                  num_records, tp.ToString(), attempts,
+                                                  std::string(result.status().message()))));
         } else {
           FailBatch(batch, result.status());
         }
         return;
       }
-      SAMSA_LOG(kWarning, "producer: retrying {} after {}", batch->tp.ToString(),
+      SAMSA_LOG(kWarning, "producer: retrying {} after {}", tp.ToString(),
                 std::string(result.status().message()));
-      MutexLock lock(&mu_);
-      while (!force_close_ && clock_->Now() < retry_at) {
-        if (!sender_cv_.WaitUntil(&mu_, clock_, retry_at)) break;
+      // Back off, unless Close() forces an end (it signals sender_cv_).
+      MutexLock lock(&wait_mu_);
+      sender_sleeping_.store(true);
+      while (!ForceClosed() && clock_->Now() < retry_at) {
+        if (!sender_cv_.WaitUntil(&wait_mu_, clock_, retry_at)) break;
       }
+      sender_sleeping_.store(false);
     }
   }
 
@@ -482,19 +598,26 @@ class Producer::Impl {
   uint64_t metadata_version_ ABSL_GUARDED_BY(metadata_mu_) = 0;
   absl::flat_hash_map<std::string, client::TopicMetadata> topics_ ABSL_GUARDED_BY(metadata_mu_);
 
-  Mutex mu_;
-  CondVar sender_cv_;  // work for the sender
-  CondVar space_cv_;   // buffer.memory freed
-  CondVar done_cv_;    // batches completed
+  // The accumulator; see "Locking" above.
+  SpinLock acc_mu_;
   absl::flat_hash_map<TopicPartition, std::deque<std::shared_ptr<ProducerBatch>>> batches_
-      ABSL_GUARDED_BY(mu_);
-  std::vector<std::shared_ptr<ProducerBatch>> in_flight_ ABSL_GUARDED_BY(mu_);
-  int64_t buffer_used_ ABSL_GUARDED_BY(mu_) = 0;
-  int flushes_ ABSL_GUARDED_BY(mu_) = 0;
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;       // Send refused
-  std::atomic<bool> closed_hint_{false};           // closed_, readable without mu_
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;     // sender drains and exits
-  bool force_close_ ABSL_GUARDED_BY(mu_) = false;  // unsent records fail
+      ABSL_GUARDED_BY(acc_mu_);
+  std::vector<std::shared_ptr<ProducerBatch>> in_flight_ ABSL_GUARDED_BY(acc_mu_);
+  int64_t buffer_used_ ABSL_GUARDED_BY(acc_mu_) = 0;
+  int flushes_ ABSL_GUARDED_BY(acc_mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(acc_mu_) = false;       // Send refused
+  bool stopping_ ABSL_GUARDED_BY(acc_mu_) = false;     // sender drains and exits
+  bool force_close_ ABSL_GUARDED_BY(acc_mu_) = false;  // unsent records fail
+  std::atomic<bool> closed_hint_{false};               // closed_, readable without a lock
+
+  // Sleeping and waking; see "Locking" above.
+  Mutex wait_mu_;
+  CondVar sender_cv_;  // work for the sender, or a forced close during a back-off
+  CondVar space_cv_;   // buffer.memory freed, or closed
+  CondVar done_cv_;    // batches completed
+  std::atomic<bool> sender_sleeping_{false};
+  std::atomic<int> space_waiters_{0};
+
   std::thread sender_;
 };
 
