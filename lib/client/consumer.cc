@@ -21,41 +21,12 @@ namespace samsa {
 
 namespace {
 
-// Fetched records not yet returned: records[next...]. A vector and an index
-// rather than a deque, so that a fetch's decoded records are adopted whole
-// and, when a Poll takes them all, handed on whole: no per-record moves.
+// Fetched records not yet returned: at most one fetch's batches per
+// partition, decoded as Poll takes them (see client/fetch_decoder.h).
 struct RecordBuffer {
-  std::vector<ConsumerRecord> records;
-  size_t next = 0;
-  bool empty() const { return next >= records.size(); }
-  size_t size() const { return records.size() - next; }
-  void clear() {
-    records.clear();
-    next = 0;
-  }
-  void Append(std::vector<ConsumerRecord>&& more) {
-    if (empty()) {
-      records = std::move(more);
-      next = 0;
-      return;
-    }
-    records.insert(records.end(), std::make_move_iterator(more.begin()),
-                   std::make_move_iterator(more.end()));
-  }
-  // Moves up to `n` records to the end of `*out`.
-  void TakeInto(size_t n, std::vector<ConsumerRecord>* out) {
-    n = std::min(n, size());
-    if (out->empty() && next == 0 && n == records.size()) {
-      *out = std::move(records);
-      clear();
-      return;
-    }
-    out->reserve(out->size() + n);
-    out->insert(out->end(), std::make_move_iterator(records.begin() + static_cast<ptrdiff_t>(next)),
-                std::make_move_iterator(records.begin() + static_cast<ptrdiff_t>(next + n)));
-    next += n;
-    if (empty()) clear();
-  }
+  std::unique_ptr<client::FetchedRecords> fetched;
+  bool empty() const { return !fetched || fetched->exhausted(); }
+  void clear() { fetched.reset(); }
 };
 
 struct PartitionState {
@@ -122,7 +93,8 @@ class Consumer::Impl {
     while (true) {
       if (wakeup_.exchange(false)) return absl::CancelledError("consumer woken up (Wakeup())");
       SAMSA_RETURN_IF_ERROR(ResolvePositions());
-      std::vector<ConsumerRecord> out = DrainBuffered();
+      if (!pending_error_.ok()) return std::exchange(pending_error_, absl::OkStatus());
+      SAMSA_ASSIGN_OR_RETURN(std::vector<ConsumerRecord> out, DrainBuffered());
       if (!out.empty()) return out;
 
       Broker::Impl::FetchRequest request;
@@ -296,15 +268,28 @@ class Consumer::Impl {
     return absl::OkStatus();
   }
 
-  std::vector<ConsumerRecord> DrainBuffered() {
+  absl::StatusOr<std::vector<ConsumerRecord>> DrainBuffered() {
     std::vector<ConsumerRecord> out;
     const size_t max = static_cast<size_t>(std::max(1, config_.max_poll_records));
     for (auto& [tp, s] : assigned_) {
       if (!s.paused && !s.buffered.empty() && out.size() < max) {
-        s.buffered.TakeInto(max - out.size(), &out);
-        s.position = out.back().offset + 1;
-        // Past the whole fetched batch once its last record is returned.
-        if (s.buffered.empty()) s.position = std::max(*s.position, s.next_fetch_offset);
+        const size_t before = out.size();
+        absl::Status taken = s.buffered.fetched->Take(max - out.size(), &out);
+        if (out.size() > before) s.position = out.back().offset + 1;
+        if (!taken.ok()) {
+          // Kafka's consumer returns the records before a corrupt one and
+          // raises on the next poll; the position stays at the bad record.
+          s.buffered.clear();
+          if (out.empty()) return taken;
+          pending_error_ = taken;
+          break;
+        }
+        if (s.buffered.empty()) {
+          // Past the whole fetched batch once its last record is returned.
+          s.next_fetch_offset = std::max(*s.position, s.buffered.fetched->next_fetch_offset());
+          s.position = s.next_fetch_offset;
+          s.buffered.clear();
+        }
       }
       if (out.size() >= max) break;
     }
@@ -331,12 +316,17 @@ class Consumer::Impl {
       if (IsRetriable(code)) return false;  // try again on the next fetch
       return r.status;
     }
-    client::DecodedFetch decoded;
-    SAMSA_RETURN_IF_ERROR(client::DecodeFetchedRecords(r.tp, r.records, *s.position,
-                                                       config_.check_crcs, &decoded));
-    s.buffered.Append(std::move(decoded.records));
-    s.next_fetch_offset = std::max(*s.position, decoded.next_fetch_offset);
-    if (s.buffered.empty()) s.position = s.next_fetch_offset;
+    auto fetched = std::make_unique<client::FetchedRecords>(r.tp, std::move(r.records),
+                                                            *s.position, config_.check_crcs);
+    SAMSA_RETURN_IF_ERROR(fetched->Prepare());
+    if (fetched->exhausted()) {
+      // Nothing to return (control batches, records below the position):
+      // move past them.
+      s.next_fetch_offset = std::max(*s.position, fetched->next_fetch_offset());
+      s.position = s.next_fetch_offset;
+      return false;
+    }
+    s.buffered.fetched = std::move(fetched);
     return false;
   }
 
@@ -347,6 +337,8 @@ class Consumer::Impl {
   std::map<TopicPartition, PartitionState> assigned_;
   FetchWaiter waiter_;
   std::atomic<bool> wakeup_{false};
+  // A corrupt record met after some records were returned: the next Poll's.
+  absl::Status pending_error_;
   bool closed_ = false;
 };
 

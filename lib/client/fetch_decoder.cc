@@ -6,7 +6,6 @@
 
 #include <fmt/format.h>
 
-#include "record/record_batch.h"
 #include "samsa/errors.h"
 
 namespace samsa::client {
@@ -21,93 +20,142 @@ SharedBytes Rebase(const std::shared_ptr<const std::string>& owner, std::string_
 
 }  // namespace
 
-absl::Status DecodeFetchedRecords(const TopicPartition& tp, const SharedBytes& batches,
-                                  int64_t fetch_offset, bool check_crcs, DecodedFetch* out) {
-  out->next_fetch_offset = fetch_offset;
-  const std::string_view all = batches.view();
-  size_t pos = 0;
-  while (pos < all.size()) {
+FetchedRecords::FetchedRecords(TopicPartition tp, SharedBytes batches, int64_t fetch_offset,
+                               bool check_crcs)
+    : tp_(std::move(tp)),
+      batches_(std::move(batches)),
+      fetch_offset_(fetch_offset),
+      check_crcs_(check_crcs),
+      next_fetch_offset_(fetch_offset) {}
+
+absl::Status FetchedRecords::NextBatch(bool* found) {
+  *found = false;
+  reader_.reset();
+  batch_.reset();
+  decompressed_.reset();
+  const std::string_view all = batches_.view();
+  while (pos_ < all.size()) {
     absl::StatusOr<record::RecordBatchView> batch =
-        record::RecordBatchView::Parse(all.substr(pos), check_crcs);
+        record::RecordBatchView::Parse(all.substr(pos_), check_crcs_);
     if (!batch.ok()) {
       // A fetch may end in a partial batch when a size limit cut it (Kafka's
       // consumer ignores it); anything else is corruption.
-      const std::optional<int64_t> size = record::RecordBatchView::PeekSize(all.substr(pos));
-      if (!size || *size > static_cast<int64_t>(all.size() - pos)) break;
+      const std::optional<int64_t> size = record::RecordBatchView::PeekSize(all.substr(pos_));
+      if (!size || *size > static_cast<int64_t>(all.size() - pos_)) {
+        pos_ = all.size();
+        break;
+      }
       return KafkaError(ErrorCode::kCorruptMessage,
                         fmt::format("Record batch for partition {} at offset {} is invalid: {}",
-                                    tp.ToString(), out->next_fetch_offset,
+                                    tp_.ToString(), next_fetch_offset_,
                                     std::string(batch.status().message())));
     }
-    pos += batch->size_in_bytes();
-    if (batch->next_offset() <= fetch_offset) continue;
+    pos_ += batch->size_in_bytes();
+    if (batch->next_offset() <= fetch_offset_) continue;
     if (batch->is_control()) {
-      out->next_fetch_offset = batch->next_offset();
+      next_fetch_offset_ = batch->next_offset();
       continue;
     }
     absl::StatusOr<record::RecordReader> reader = record::RecordReader::Open(*batch);
     if (!reader.ok()) {
       return KafkaError(ErrorCode::kCorruptMessage,
                         fmt::format("Record batch for partition {} at offset {} is invalid: {}",
-                                    tp.ToString(), batch->base_offset(),
+                                    tp_.ToString(), batch->base_offset(),
                                     std::string(reader.status().message())));
     }
+    batch_.emplace(*batch);
+    reader_.emplace(std::move(*reader));
     // Where keys and values live: the fetched buffer itself, or one shared
     // copy of the decompressed records (the reader's buffer dies with it).
-    std::shared_ptr<const std::string> decompressed;
-    const std::string_view data = reader->records_data();
-    if (reader->decompressed()) decompressed = std::make_shared<const std::string>(data);
-    auto share = [&](std::string_view part) {
-      return decompressed ? Rebase(decompressed, data, part) : SharedBytes(batches.owner(), part);
-    };
-    const TimestampType ts_type = batch->timestamp_type() == record::TimestampType::kLogAppendTime
-                                      ? TimestampType::kLogAppendTime
-                                      : TimestampType::kCreateTime;
-    const int32_t epoch = batch->partition_leader_epoch();
-    // Room for the batch's records at once rather than regrowing record by
-    // record, still growing geometrically across batches (an exact reserve
-    // per batch would reallocate, moving every record, once per batch). The
-    // count is capped by what the batch's bytes can hold (a record takes >= 7
-    // bytes), so a corrupt count cannot reserve much.
-    const size_t needed =
-        out->records.size() +
-        std::min(static_cast<size_t>(std::max<int32_t>(batch->records_count(), 0)),
-                 batch->size_in_bytes() / 7);
-    if (needed > out->records.capacity()) {
-      out->records.reserve(std::max(needed, 2 * out->records.capacity()));
+    if (reader_->decompressed()) {
+      decompressed_ = std::make_shared<const std::string>(reader_->records_data());
     }
+    timestamp_type_ = batch_->timestamp_type() == record::TimestampType::kLogAppendTime
+                          ? TimestampType::kLogAppendTime
+                          : TimestampType::kCreateTime;
+    *found = true;
+    return absl::OkStatus();
+  }
+  exhausted_ = true;
+  return absl::OkStatus();
+}
+
+absl::Status FetchedRecords::Prepare() {
+  if (reader_ || exhausted_) return absl::OkStatus();
+  bool found = false;
+  return NextBatch(&found);
+}
+
+absl::Status FetchedRecords::Take(size_t max, std::vector<ConsumerRecord>* out) {
+  size_t taken = 0;
+  while (taken < max && !exhausted_) {
+    if (!reader_) {
+      bool found = false;
+      if (absl::Status s = NextBatch(&found); !s.ok()) return s;
+      if (!found) break;
+      // Room for the batch's records at once rather than regrowing record by
+      // record. The count is capped by what the batch's bytes can hold (a
+      // record takes >= 7 bytes), so a corrupt count cannot reserve much.
+      const size_t count =
+          std::min(static_cast<size_t>(std::max<int32_t>(batch_->records_count(), 0)),
+                   batch_->size_in_bytes() / 7);
+      const size_t needed = out->size() + std::min(count, max - taken);
+      if (needed > out->capacity()) out->reserve(std::max(needed, 2 * out->capacity()));
+    }
+    const std::string_view data = reader_->records_data();
+    const int32_t epoch = batch_->partition_leader_epoch();
     record::RecordView r;
-    while (true) {
-      absl::StatusOr<bool> more = reader->Next(&r);
+    while (taken < max) {
+      absl::StatusOr<bool> more = reader_->Next(&r);
       if (!more.ok()) {
         return KafkaError(ErrorCode::kCorruptMessage,
                           fmt::format("Record in batch for partition {} at offset {} is "
                                       "invalid: {}",
-                                      tp.ToString(), batch->base_offset(),
+                                      tp_.ToString(), batch_->base_offset(),
                                       std::string(more.status().message())));
       }
-      if (!*more) break;
-      if (r.offset < fetch_offset) continue;
-      ConsumerRecord rec;
-      rec.topic = tp.topic;
-      rec.partition = tp.partition;
+      if (!*more) {
+        next_fetch_offset_ = batch_->next_offset();
+        reader_.reset();
+        break;
+      }
+      if (r.offset < fetch_offset_) continue;
+      ConsumerRecord& rec = out->emplace_back();
+      rec.topic = tp_.topic;
+      rec.partition = tp_.partition;
       rec.offset = r.offset;
       rec.timestamp = r.timestamp;
-      rec.timestamp_type = ts_type;
+      rec.timestamp_type = timestamp_type_;
+      auto share = [&](std::string_view part) {
+        return decompressed_ ? Rebase(decompressed_, data, part)
+                             : SharedBytes(batches_.owner(), part);
+      };
       if (r.key) rec.key = share(*r.key);
       if (r.value) rec.value = share(*r.value);
-      rec.headers.reserve(r.headers.size());
-      for (const record::RecordHeaderView& h : r.headers) {
-        rec.headers.push_back(
-            {std::string(h.key), h.value ? std::optional<std::string>(std::string(*h.value))
-                                         : std::nullopt});
+      if (!r.headers.empty()) {
+        rec.headers.reserve(r.headers.size());
+        for (const record::RecordHeaderView& h : r.headers) {
+          rec.headers.push_back(
+              {std::string(h.key), h.value ? std::optional<std::string>(std::string(*h.value))
+                                           : std::nullopt});
+        }
       }
       if (epoch >= 0) rec.leader_epoch = epoch;
-      out->records.push_back(std::move(rec));
+      ++taken;
     }
-    out->next_fetch_offset = batch->next_offset();
   }
+  // Exhausted as soon as nothing is left, so a caller knows without another
+  // Take: the reader at its end and no further batch.
+  if (!exhausted_ && !reader_ && pos_ >= batches_.view().size()) exhausted_ = true;
   return absl::OkStatus();
+}
+
+absl::Status DecodeFetchedRecords(const TopicPartition& tp, const SharedBytes& batches,
+                                  int64_t fetch_offset, bool check_crcs, DecodedFetch* out) {
+  FetchedRecords fetched(tp, batches, fetch_offset, check_crcs);
+  absl::Status s = fetched.Take(std::numeric_limits<size_t>::max(), &out->records);
+  out->next_fetch_offset = fetched.next_fetch_offset();
+  return s;
 }
 
 }  // namespace samsa::client
