@@ -389,6 +389,43 @@ TEST_CASE("the fetch decoder checks CRCs, skips earlier records and ignores a cu
   CHECK(unchecked.records.size() == 3);
 }
 
+TEST_CASE("fetched records are decoded a few at a time across batches", "[consumer][decode]") {
+  record::RecordBatchOptions options;
+  options.base_offset = 10;
+  record::RecordBatchBuilder b1(options);
+  for (int i = 0; i < 3; ++i) b1.Append(1000 + i, "k", "a" + std::to_string(i));
+  options.base_offset = 13;
+  options.compression = record::CompressionType::kZstd;
+  record::RecordBatchBuilder b2(options);
+  for (int i = 0; i < 3; ++i) b2.Append(2000 + i, std::nullopt, "b" + std::to_string(i));
+  const std::string batches = b1.Build().value() + b2.Build().value();
+
+  client::FetchedRecords fetched({"t", 0}, SharedBytes::Copy(batches), 11, true);
+  REQUIRE(fetched.Prepare().ok());
+  CHECK_FALSE(fetched.exhausted());
+  std::vector<ConsumerRecord> out;
+  REQUIRE(fetched.Take(2, &out).ok());
+  REQUIRE(out.size() == 2);
+  CHECK(out[0].offset == 11);
+  CHECK(out[1].offset == 12);
+  CHECK_FALSE(fetched.exhausted());
+  REQUIRE(fetched.Take(2, &out).ok());  // crosses into the compressed batch
+  REQUIRE(out.size() == 4);
+  CHECK(out[2].value_string() == "b0");
+  CHECK(out[3].offset == 14);
+  REQUIRE(fetched.Take(10, &out).ok());
+  REQUIRE(out.size() == 5);
+  CHECK(out[4].value_string() == "b2");
+  CHECK(fetched.exhausted());
+  CHECK(fetched.next_fetch_offset() == 16);
+
+  // Nothing at or past the position: exhausted after Prepare, next offset
+  // past the batches.
+  client::FetchedRecords behind({"t", 0}, SharedBytes::Copy(batches), 16, true);
+  REQUIRE(behind.Prepare().ok());
+  CHECK(behind.exhausted());
+}
+
 TEST_CASE("acknowledged records survive a crash when every append is flushed", "[consumer][crash]") {
   ManualClock clock;
   std::unique_ptr<Env> base = NewMemEnv(&clock);
