@@ -22,6 +22,12 @@
 // Retriable broker errors are retried every retry.backoff.ms until
 // delivery.timeout.ms has passed since the record was sent.
 //
+// With linger.ms=0, a Send() that finds its partition with nothing queued or
+// in flight and the sender idle ships the record itself, on the calling
+// thread (no hand-off to the sender): its future is complete and its callback
+// has run when Send() returns. Records queued meanwhile go to the sender as
+// above; a retry is always the sender's, so Send() never waits on a back-off.
+//
 // Records sent by one producer to one partition are stored in the order Send()
 // was called. Batches hold at most buffer.memory bytes in total; a Send() that
 // does not fit blocks up to max.block.ms for room.
@@ -76,8 +82,9 @@ class RecordFuture {
   std::shared_ptr<State> state_;
 };
 
-// Called once per record, on the sender thread (or in Send() for a record
-// refused there), with the metadata or the error.
+// Called once per record, on the sender thread — or inside Send(), for a
+// record refused there or shipped by Send() itself (linger.ms=0) — with the
+// metadata or the error. A callback must not call Flush() or Close().
 using SendCallback = std::function<void(const absl::StatusOr<RecordMetadata>&)>;
 
 // partitioner.class=custom: returns a partition in [0, num_partitions).

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "broker/broker_impl.h"
 #include "client/broker_client.h"
 #include "client/partitioner.h"
@@ -121,6 +122,10 @@ struct ProducerBatch {
   int64_t size_limit;    // batch.size, or the topic's max.message.bytes if smaller
   int64_t reserved = 0;  // bytes held against buffer.memory
   bool full = false;     // no more records go in
+  // Set by the first Ship(): the batch's bytes, kept for retries.
+  std::optional<std::string> built;
+  int attempts = 0;
+  std::optional<absl::Time> retry_at;  // the back-off before the next attempt
   // Set by the sender when every record completed; Flush() waits for it.
   std::atomic<bool> done{false};
   std::atomic<int> flush_waiters{0};  // Flush() calls waiting for this batch
@@ -380,14 +385,49 @@ class Producer::Impl {
     const int32_t key_size = key ? static_cast<int32_t>(key->size()) : -1;
     const int32_t value_size = value ? static_cast<int32_t>(value->size()) : -1;
 
+    // Adds the record to `batch`. REQUIRES: acc_mu_ held, the batch open.
+    auto append_to = [&](ProducerBatch* batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(acc_mu_) {
+      const auto index = static_cast<int32_t>(batch->futures->states.size());
+      batch->builder.Append(timestamp, key, value, headers);
+      RecordFuture::State* state = &batch->futures->states.emplace_back(
+          batch->futures.get(), index, timestamp, key_size, value_size);
+      *future = RecordFuture(std::shared_ptr<RecordFuture::State>(batch->futures, state));
+      if (*callback) batch->callbacks.emplace_back(index, std::move(*callback));
+      batch->reserved += record_size;
+      buffer_used_ += record_size;
+    };
     std::optional<absl::Time> deadline;  // read the clock only if Send must block
     while (true) {
       bool appended = false;
       bool wake = false;
+      std::shared_ptr<ProducerBatch> direct;
       {
         SpinLockHolder lock(&acc_mu_);
         if (closed_) return ClosedError();
         if (buffer_used_ + record_size <= config_.buffer_memory) {
+          if (config_.linger_ms == 0 && sender_sleeping_.load(std::memory_order_relaxed) &&
+              !busy_.contains(tp) && !batches_.contains(tp) &&
+              std::none_of(in_flight_.begin(), in_flight_.end(),
+                           [&](const auto& b) { return b->tp() == tp; })) {
+            // linger.ms=0 with nothing ahead of this record for its partition
+            // and the sender idle: ship it from this thread (below), saving
+            // the hand-off to the sender — on a small machine, a wait for a
+            // core. The partition is busy meanwhile: later records queue
+            // behind this one and the sender leaves them until it is done.
+            record::RecordBatchOptions options;
+            options.compression = compression_;
+            direct = std::make_shared<ProducerBatch>(tp, options, clock_, clock_->Now(),
+                                                     batch_limit);
+            direct->full = true;
+            append_to(direct.get());
+            busy_.insert(tp);
+            in_flight_.push_back(direct);
+            appended = true;
+          }
+        }
+        if (appended) {
+          // Shipped below.
+        } else if (buffer_used_ + record_size <= config_.buffer_memory) {
           auto& queue = batches_[tp];
           ProducerBatch* batch = queue.empty() ? nullptr : queue.back().get();
           if (batch != nullptr && !batch->full &&
@@ -404,14 +444,7 @@ class Producer::Impl {
                 std::make_shared<ProducerBatch>(tp, options, clock_, clock_->Now(), batch_limit));
             batch = queue.back().get();
           }
-          const auto index = static_cast<int32_t>(batch->futures->states.size());
-          batch->builder.Append(timestamp, key, value, headers);
-          RecordFuture::State* state = &batch->futures->states.emplace_back(
-              batch->futures.get(), index, timestamp, key_size, value_size);
-          *future = RecordFuture(std::shared_ptr<RecordFuture::State>(batch->futures, state));
-          if (*callback) batch->callbacks.emplace_back(index, std::move(*callback));
-          batch->reserved += record_size;
-          buffer_used_ += record_size;
+          append_to(batch);
           if (oversized ||
               static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) >= batch_limit) {
             batch->full = true;
@@ -424,6 +457,14 @@ class Producer::Impl {
         } else if (!deadline) {
           deadline = clock_->Now() + absl::Milliseconds(config_.max_block_ms);
         }
+      }
+      if (direct) {
+        if (Ship(direct.get(), /*on_sender=*/false)) {
+          Complete(direct);
+        } else {
+          HandToSender(direct);
+        }
+        return absl::OkStatus();
       }
       if (appended) {
         if (wake) WakeSender();
@@ -460,6 +501,11 @@ class Producer::Impl {
     const bool drain_all = flushes_ > 0 || stopping_;
     for (auto it = batches_.begin(); it != batches_.end();) {
       auto& queue = it->second;
+      if (busy_.contains(it->first)) {
+        // Shipped from a Send() (linger.ms=0); it wakes the sender when done.
+        ++it;
+        continue;
+      }
       if (!queue.empty()) {
         ProducerBatch* front = queue.front().get();
         const absl::Time due = front->created + absl::Milliseconds(config_.linger_ms);
@@ -507,23 +553,31 @@ class Producer::Impl {
         if (ready.empty()) continue;
       }
       for (auto& b : ready) {
-        Ship(b.get());
-        b->done.store(true);
-        {
-          SpinLockHolder lock(&acc_mu_);
-          buffer_used_ -= b->reserved;
-          std::erase(in_flight_, b);
-        }
-        if (b->flush_waiters.load() > 0) {
-          MutexLock lock(&wait_mu_);
-          done_cv_.SignalAll();
-        }
-      }
-      if (space_waiters_.load() > 0) {
-        MutexLock lock(&wait_mu_);
-        space_cv_.SignalAll();
+        Ship(b.get(), /*on_sender=*/true);
+        Complete(b);
       }
     }
+  }
+
+  // After Ship(): releases the batch's buffer.memory and wakes whoever waits.
+  void Complete(const std::shared_ptr<ProducerBatch>& b) {
+    b->done.store(true);
+    bool queued_behind = false;
+    {
+      SpinLockHolder lock(&acc_mu_);
+      buffer_used_ -= b->reserved;
+      std::erase(in_flight_, b);
+      if (busy_.erase(b->tp()) > 0) queued_behind = batches_.contains(b->tp());
+    }
+    if (b->flush_waiters.load() > 0) {
+      MutexLock lock(&wait_mu_);
+      done_cv_.SignalAll();
+    }
+    if (space_waiters_.load() > 0) {
+      MutexLock lock(&wait_mu_);
+      space_cv_.SignalAll();
+    }
+    if (queued_behind) WakeSender();
   }
 
   bool ForceClosed() {
@@ -535,32 +589,51 @@ class Producer::Impl {
     CompleteBatch(batch->futures.get(), batch->callbacks, std::move(status), -1, -1);
   }
 
-  void Ship(ProducerBatch* batch) {
+  // Produces the batch and completes its records, retrying retriable
+  // errors every retry.backoff.ms. On the sender thread; or in Send() for a
+  // batch shipped directly, which must not block on a back-off: then a first
+  // retriable failure returns false, and the caller hands the batch (built,
+  // with its attempt count) to the sender.
+  bool Ship(ProducerBatch* batch, bool on_sender) {
     if (ForceClosed()) {
       FailBatch(batch, absl::FailedPreconditionError(
                            "Producer is closed forcefully: the record was not sent"));
-      return;
+      return true;
     }
-    absl::StatusOr<std::string> built = batch->builder.Build();
-    if (!built.ok()) {
-      FailBatch(batch, built.status());
-      return;
+    if (!batch->built) {
+      absl::StatusOr<std::string> built = batch->builder.Build();
+      if (!built.ok()) {
+        FailBatch(batch, built.status());
+        return true;
+      }
+      batch->built = *std::move(built);
     }
     const TopicPartition& tp = batch->tp();
-    const size_t num_records = batch->futures->states.size();
     const absl::Time give_up = batch->created + absl::Milliseconds(config_.delivery_timeout_ms);
-    int attempts = 0;
     while (true) {
-      ++attempts;
+      if (batch->retry_at) {
+        if (!on_sender) return false;
+        // Back off, unless Close() forces an end (it signals sender_cv_).
+        {
+          MutexLock lock(&wait_mu_);
+          sender_sleeping_.store(true);
+          while (!ForceClosed() && clock_->Now() < *batch->retry_at) {
+            if (!sender_cv_.WaitUntil(&wait_mu_, clock_, *batch->retry_at)) break;
+          }
+          sender_sleeping_.store(false);
+        }
+        batch->retry_at.reset();
+      }
+      ++batch->attempts;
       // Produce consumes its buffer; a copy is kept only while a retry may
       // still follow.
-      const bool may_retry = attempts <= config_.retries;
-      absl::StatusOr<Broker::Impl::ProduceResult> result =
-          client_->Produce(tp, may_retry ? *built : std::move(*built), config_.acks);
+      const bool may_retry = batch->attempts <= config_.retries;
+      absl::StatusOr<Broker::Impl::ProduceResult> result = client_->Produce(
+          tp, may_retry ? *batch->built : std::move(*batch->built), config_.acks);
       if (result.ok()) {
         CompleteBatch(batch->futures.get(), batch->callbacks, absl::OkStatus(),
                       config_.acks == 0 ? -1 : result->base_offset, result->log_append_time);
-        return;
+        return true;
       }
       const ErrorCode code = ErrorCodeOf(result.status());
       const absl::Time retry_at = clock_->Now() + absl::Milliseconds(config_.retry_backoff_ms);
@@ -569,23 +642,30 @@ class Producer::Impl {
           FailBatch(batch, KafkaError(ErrorCode::kRequestTimedOut,
                                       fmt::format("Expiring {} record(s) for {}: delivery.timeout.ms "
                                                   "passed after {} attempt(s); last error: {}",
-                                                  num_records, tp.ToString(), attempts,
+                                                  batch->futures->states.size(), tp.ToString(),
+                                                  batch->attempts,
                                                   std::string(result.status().message()))));
         } else {
           FailBatch(batch, result.status());
         }
-        return;
+        return true;
       }
       SAMSA_LOG(kWarning, "producer: retrying {} after {}", tp.ToString(),
                 std::string(result.status().message()));
-      // Back off, unless Close() forces an end (it signals sender_cv_).
-      MutexLock lock(&wait_mu_);
-      sender_sleeping_.store(true);
-      while (!ForceClosed() && clock_->Now() < retry_at) {
-        if (!sender_cv_.WaitUntil(&wait_mu_, clock_, retry_at)) break;
-      }
-      sender_sleeping_.store(false);
+      batch->retry_at = retry_at;
     }
+  }
+
+  // A directly shipped batch that must be retried: the sender takes it over,
+  // ahead of anything queued behind it.
+  void HandToSender(const std::shared_ptr<ProducerBatch>& b) {
+    {
+      SpinLockHolder lock(&acc_mu_);
+      std::erase(in_flight_, b);
+      busy_.erase(b->tp());
+      batches_[b->tp()].push_front(b);
+    }
+    WakeSender();
   }
 
   const ProducerConfig config_;
@@ -603,6 +683,8 @@ class Producer::Impl {
   absl::flat_hash_map<TopicPartition, std::deque<std::shared_ptr<ProducerBatch>>> batches_
       ABSL_GUARDED_BY(acc_mu_);
   std::vector<std::shared_ptr<ProducerBatch>> in_flight_ ABSL_GUARDED_BY(acc_mu_);
+  // Partitions whose batch a Send() is shipping itself (linger.ms=0).
+  absl::flat_hash_set<TopicPartition> busy_ ABSL_GUARDED_BY(acc_mu_);
   int64_t buffer_used_ ABSL_GUARDED_BY(acc_mu_) = 0;
   int flushes_ ABSL_GUARDED_BY(acc_mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(acc_mu_) = false;       // Send refused

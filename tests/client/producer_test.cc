@@ -514,5 +514,65 @@ TEST_CASE("a future's Get times out on the producer's clock", "[producer]") {
   CHECK(future.Get()->offset == 0);
 }
 
+TEST_CASE("with linger.ms=0 an idle producer ships a record inside Send, callback included",
+          "[producer][direct]") {
+  ProducerFixture f;
+  f.Topic("t", 1);
+  auto producer = f.MakeProducer();  // linger.ms=0
+  // The sender thread may not be asleep yet for the first sends; once it is,
+  // every Send on an idle partition completes before returning.
+  int direct = 0;
+  for (int i = 0; i < 200 && direct < 5; ++i) {
+    std::thread::id callback_thread;
+    RecordFuture future = producer->Send(
+        {.topic = "t", .partition = 0, .value = "v" + std::to_string(i)},
+        [&](const absl::StatusOr<RecordMetadata>& md) {
+          REQUIRE(md.ok());
+          callback_thread = std::this_thread::get_id();
+        });
+    if (future.ready()) {
+      ++direct;
+      CHECK(callback_thread == std::this_thread::get_id());
+      CHECK(future.Get()->offset == i);
+    } else {
+      CHECK(future.Get()->offset == i);
+    }
+  }
+  CHECK(direct == 5);
+}
+
+TEST_CASE("a record shipped inside Send that hits a retriable error is retried by the sender",
+          "[producer][direct][errors]") {
+  ProducerFixture f;
+  f.Topic("t", 1, {{"min.insync.replicas", "2"}});
+  ProducerConfig config;
+  config.acks = -1;
+  config.retry_backoff_ms = 100;
+  config.delivery_timeout_ms = 1000;
+  auto producer = f.MakeProducer(config);
+  // Once a Send to another topic completed inside Send, the sender is asleep
+  // and the next Send ships itself: it must return without waiting for the
+  // back-off (the clock is manual: a Send that waited would never return).
+  f.Topic("u", 1);
+  bool idle = false;
+  for (int i = 0; i < 200 && !idle; ++i) {
+    RecordFuture warm = producer->Send({.topic = "u", .partition = 0, .value = "x"});
+    idle = warm.ready();
+    REQUIRE(warm.Get().ok());
+  }
+  REQUIRE(idle);
+  const int base = SettledWaiters(f.clock);
+  auto future = producer->Send({.topic = "t", .partition = 0, .value = "v"});
+  CHECK_FALSE(future.ready());
+  REQUIRE(Eventually([&] { return f.clock.NumWaiters() > base; }));
+  // Records sent meanwhile queue behind it and keep their order.
+  auto second = producer->Send({.topic = "t", .partition = 0, .value = "w"});
+  REQUIRE(f.broker->AlterTopicConfigs("t", {{"min.insync.replicas", std::nullopt}}).ok());
+  f.clock.Advance(absl::Milliseconds(100));
+  REQUIRE(future.Get().ok());
+  CHECK(future.Get()->offset == 0);
+  CHECK(second.Get()->offset == 1);
+}
+
 }  // namespace
 }  // namespace samsa
