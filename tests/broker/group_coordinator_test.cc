@@ -440,7 +440,7 @@ TEST_CASE("JoinGroup v4+ hands a new member its id with MEMBER_ID_REQUIRED", "[g
   CHECK(late.get().error_code == ErrorCode::kUnknownMemberId);
 }
 
-TEST_CASE("a static member rejoins without a rebalance; its old member id is fenced",
+TEST_CASE("a static member rejoins without a rebalance and its old member id is fenced",
           "[groups]") {
   Fixture f;
   JoinGroupRequest r = f.JoinRequest("g");
@@ -487,6 +487,80 @@ TEST_CASE("a static member rejoins without a rebalance; its old member id is fen
   CHECK(leave.error_code == ErrorCode::kNone);
   CHECK(leave.members.at(0).error_code == ErrorCode::kNone);
   CHECK(f.Describe("g").group_state == "PreparingRebalance");
+}
+
+TEST_CASE("a member that never sends SyncGroup is removed after the rebalance timeout",
+          "[groups]") {
+  Fixture f;
+  JoinSlot a = f.Join(f.JoinRequest("g"));
+  JoinSlot b = f.Join(f.JoinRequest("g"));
+  f.AwaitJoins({&a, &b});
+  const std::vector<JoinGroupResponse> joined = {a.get(), b.get()};
+  const JoinGroupResponse* leader = LeaderOf(joined);
+  REQUIRE(leader != nullptr);
+  const JoinGroupResponse follower = leader->member_id == a.get().member_id ? b.get() : a.get();
+  SyncSlot ls = f.Sync("g", *leader, {{leader->member_id, "L"}, {follower.member_id, "F"}});
+  REQUIRE(ls.ready());
+  CHECK(f.Describe("g").group_state == "Stable");
+  // The follower heartbeats (so its session lives) but never syncs.
+  for (int i = 0; i < 5; ++i) {
+    f.Advance(absl::Milliseconds(5000));
+    CHECK(f.Heartbeat("g", follower) == ErrorCode::kNone);
+    CHECK(f.Heartbeat("g", *leader) == ErrorCode::kNone);
+  }
+  f.Advance(absl::Milliseconds(5000));  // 30 s after the join completed
+  DescribedGroup d = f.Describe("g");
+  CHECK(d.group_state == "PreparingRebalance");
+  REQUIRE(d.members.size() == 1);
+  CHECK(d.members[0].member_id == leader->member_id);
+}
+
+TEST_CASE("group.max.size and protocol mismatches refuse new members", "[groups]") {
+  Fixture f(/*start=*/false);
+  f.config.group_max_size = 2;
+  f.Start();
+  std::vector<JoinGroupResponse> joined = f.FormGroup("g", 2);
+  JoinSlot third = f.Join(f.JoinRequest("g"));
+  REQUIRE(third.ready());
+  CHECK(third.get().error_code == ErrorCode::kGroupMaxSizeReached);
+  CHECK(f.Describe("g").group_state == "Stable");
+
+  Fixture h;
+  h.FormGroup("g", 1);
+  JoinGroupRequest other_type = h.JoinRequest("g");
+  other_type.protocol_type = "connect";
+  JoinSlot t = h.Join(other_type);
+  REQUIRE(t.ready());
+  CHECK(t.get().error_code == ErrorCode::kInconsistentGroupProtocol);
+  JoinSlot p = h.Join(h.JoinRequest("g", "", {"sticky"}));
+  REQUIRE(p.ready());
+  CHECK(p.get().error_code == ErrorCode::kInconsistentGroupProtocol);
+  JoinGroupRequest no_protocols = h.JoinRequest("fresh");
+  no_protocols.protocols.clear();
+  JoinSlot n = h.Join(no_protocols);
+  REQUIRE(n.ready());
+  CHECK(n.get().error_code == ErrorCode::kInconsistentGroupProtocol);
+}
+
+TEST_CASE("a static member's new id is persisted and survives a restart", "[groups][durability]") {
+  Fixture f;
+  JoinGroupRequest r = f.JoinRequest("g");
+  r.group_instance_id = "instance-1";
+  JoinSlot a = f.Join(r);
+  f.AwaitJoins({&a});
+  f.CompleteSync("g", {a.get()});
+  JoinSlot again = f.Join(r);
+  REQUIRE(again.ready());
+  const JoinGroupResponse fresh = again.get();
+  REQUIRE(fresh.error_code == ErrorCode::kNone);
+  f.Restart();
+  DescribedGroup d = f.Describe("g");
+  CHECK(d.group_state == "Stable");
+  REQUIRE(d.members.size() == 1);
+  CHECK(d.members[0].member_id == fresh.member_id);
+  CHECK(d.members[0].group_instance_id == "instance-1");
+  CHECK(f.Heartbeat("g", fresh, "instance-1") == ErrorCode::kNone);
+  CHECK(f.Heartbeat("g", a.get(), "instance-1") == ErrorCode::kFencedInstanceId);
 }
 
 TEST_CASE("LeaveGroup removes several members at once and rebalances", "[groups]") {
