@@ -6,6 +6,7 @@
 // /usr/bin/python3), laid out field by field as the Kafka JSON schemas
 // (OffsetCommitKey.json, ...) define each version; the flexible v4 vectors
 // are built by hand from the schema and Kafka's compact encoding rules.
+#include <random>
 #include <string>
 
 #include <catch2/catch.hpp>
@@ -247,6 +248,41 @@ TEST_CASE("bad __consumer_offsets records are rejected with CORRUPT_MESSAGE", "[
   CHECK(!DecodeOffsetCommitValue(Hex("0004" "000000000000002a" "00000005"
                                      "ffffffffffffffffffffff"))
              .ok());
+}
+
+
+TEST_CASE("mutated records never crash the decoders", "[groups][records][fuzz]") {
+  const std::vector<std::string> seeds = {
+      EncodeOffsetCommitKey({"my-group", "orders", 7}),
+      EncodeGroupMetadataKey({"my-group"}),
+      EncodeOffsetCommitValue({42, 5, "meta", kTs, -1}),
+      EncodeOffsetCommitValue({42, 5, "meta", kTs, -1}, 4),
+      EncodeOffsetCommitValue({42, -1, "", kTs, kTs + 1}),
+      EncodeGroupMetadataValue(SampleGroup()),
+      EncodeGroupMetadataValue(SampleGroup(), 4),
+      EncodeGroupMetadataValue(SampleGroup(), 0),
+  };
+  const uint32_t seed = 20240601;
+  INFO("seed " << seed);
+  std::mt19937 rng(seed);
+  for (int i = 0; i < 20000; ++i) {
+    std::string bytes = seeds[rng() % seeds.size()];
+    const int edits = 1 + rng() % 4;
+    for (int e = 0; e < edits && !bytes.empty(); ++e) {
+      const size_t pos = rng() % bytes.size();
+      switch (rng() % 3) {
+        case 0: bytes[pos] = static_cast<char>(rng()); break;
+        case 1: bytes.erase(pos, 1 + rng() % 3); break;
+        default: bytes.insert(pos, 1, static_cast<char>(rng())); break;
+      }
+    }
+    // Whatever the outcome, no crash, and a failure is CORRUPT_MESSAGE.
+    for (const absl::Status& s : {DecodeCoordinatorKey(bytes).status(),
+                                  DecodeOffsetCommitValue(bytes).status(),
+                                  DecodeGroupMetadataValue(bytes).status()}) {
+      if (!s.ok()) REQUIRE(ErrorCodeOf(s) == ErrorCode::kCorruptMessage);
+    }
+  }
 }
 
 }  // namespace
