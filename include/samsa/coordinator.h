@@ -285,7 +285,9 @@ absl::Status ValidatePath(std::string_view path, bool sequential = false);
 // then sees its listener called) — no sleep needed.
 //
 // Thread-safety: thread-safe. Owns two threads (session expiry, event
-// delivery); the destructor closes the coordinator and joins them.
+// delivery); the destructor closes the coordinator and joins them. While a
+// session is open, the expiry thread is one of a ManualClock's waiters
+// (ManualClock::NumWaiters counts it).
 class InMemoryCoordinator final : public Coordinator {
  public:
   // "*clock" must outlive the coordinator.
@@ -317,8 +319,8 @@ class InMemoryCoordinator final : public Coordinator {
 
   // --- Fault injection, for tests of the layers above. ---
 
-  // Expires `session` now, as if its time-out had passed. NotFound-free:
-  // returns SessionExpired if it is not live.
+  // Expires `session` now, as if its time-out had passed (ephemerals
+  // deleted, listener told kExpired). SessionExpired if it is not live.
   absl::Status ExpireSession(SessionId session);
   // The next `n` calls (any operation above, including session calls) fail
   // with a connection-loss status and change nothing.
