@@ -17,6 +17,7 @@
 #include "samsa/clock.h"
 #include "samsa/config.h"
 #include "samsa/consumer.h"
+#include "samsa/coordinator.h"
 #include "samsa/env.h"
 #include "samsa/errors.h"
 #include "samsa/logging.h"
