@@ -39,6 +39,7 @@
 #include "samsa/clock.h"
 #include "samsa/config.h"
 #include "samsa/env.h"
+#include "samsa/group.h"
 #include "samsa/topic.h"
 
 namespace samsa {
@@ -88,6 +89,15 @@ class Broker {
                                  const std::map<std::string, std::optional<std::string>>& changes);
   // Every topic config with its effective value and where it comes from.
   absl::StatusOr<std::vector<ConfigEntry>> DescribeTopicConfigs(std::string_view topic) const;
+
+  // --- Consumer groups --------------------------------------------------------
+  // Groups live in the group coordinator, their offsets in the compacted
+  // __consumer_offsets topic (created on first use; offsets.topic.* configs).
+  // GROUP_ID_NOT_FOUND for a group the broker does not know.
+  absl::StatusOr<std::vector<ConsumerGroupListing>> ListGroups();
+  absl::StatusOr<ConsumerGroupDescription> DescribeGroup(std::string_view group_id);
+  // Deletes an Empty group and its offsets (NON_EMPTY_GROUP otherwise).
+  absl::Status DeleteGroup(std::string_view group_id);
 
   // --- Maintenance ---------------------------------------------------------------
   // Runs retention on every partition now (the background task does this every

@@ -10,13 +10,31 @@
 //   // kafka-python's `for msg in consumer` with consumer_timeout_ms=1000:
 //   for (const samsa::ConsumerRecord& r : (*consumer)->Records(absl::Seconds(1))) { ... }
 //
-// Partitions are assigned by hand (Assign); group subscription comes with the
-// group coordinator. Each assigned partition has a position — the offset of
-// the next record to return — kept apart from any committed offset. A
-// position is unknown until first needed, then set by auto.offset.reset
-// (earliest: the log start offset; latest: the high watermark; none: the
-// call fails with OFFSET_OUT_OF_RANGE). A fetch from a position the log no
-// longer (or not yet) holds is reset the same way.
+// Partitions are assigned by hand (Assign) or by the consumer group
+// (Subscribe; needs group.id): Kafka's classic group protocol with the
+// broker's group coordinator — JoinGroup, SyncGroup, a background heartbeat
+// thread (heartbeat.interval.ms, session.timeout.ms), the assignors of
+// partition.assignment.strategy (range, roundrobin, sticky,
+// cooperative-sticky: COOPERATIVE rebalancing when every configured assignor
+// supports it, else EAGER), static membership with group.instance.id. The
+// group (re)joins inside Poll(), which also runs the rebalance listener: on
+// an EAGER rebalance every owned partition is revoked first; on a COOPERATIVE
+// one only those moving away, and the member rejoins at once to hand them
+// over. A consumer that does not Poll() for max.poll.interval.ms leaves the
+// group (its partitions are then lost, not revoked). A rebalance happens when
+// a member joins, leaves or times out, when a subscribed topic gains
+// partitions, and when a topic matching a subscribed pattern appears.
+//
+// Each assigned partition has a position — the offset of the next record to
+// return — kept apart from the committed offset (stored by the group
+// coordinator in __consumer_offsets). A position is unknown until first
+// needed, then set from the committed offset (group consumers), else by
+// auto.offset.reset (earliest: the log start offset; latest: the high
+// watermark; none: the call fails with OFFSET_OUT_OF_RANGE). A fetch from a
+// position the log no longer (or not yet) holds is reset the same way.
+// With enable.auto.commit, positions are committed every
+// auto.commit.interval.ms (from Poll), before partitions are revoked and on
+// Close().
 //
 // Poll(timeout) returns at most max.poll.records records, only below each
 // partition's high watermark, in offset order per partition, and advances the
@@ -39,9 +57,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -59,6 +79,44 @@ struct OffsetAndTimestamp {
   friend bool operator==(const OffsetAndTimestamp&, const OffsetAndTimestamp&) = default;
 };
 
+struct OffsetAndMetadata {
+  int64_t offset = -1;
+  std::string metadata;
+  std::optional<int32_t> leader_epoch;
+  friend bool operator==(const OffsetAndMetadata&, const OffsetAndMetadata&) = default;
+};
+
+// Kafka's ConsumerRebalanceListener. Called on the thread calling Poll (or
+// Unsubscribe/Close), between the group's rebalance steps.
+class ConsumerRebalanceListener {
+ public:
+  virtual ~ConsumerRebalanceListener() = default;
+  // Before partitions are taken away in a rebalance: commit their offsets
+  // here if auto-commit is off.
+  virtual void OnPartitionsRevoked(const std::vector<TopicPartition>& partitions) {}
+  // After a rebalance gave these partitions (COOPERATIVE: only the new ones).
+  virtual void OnPartitionsAssigned(const std::vector<TopicPartition>& partitions) {}
+  // The member was dropped from the group (session or poll time-out, fenced):
+  // these partitions may already belong to another member. Kafka's default
+  // calls OnPartitionsRevoked.
+  virtual void OnPartitionsLost(const std::vector<TopicPartition>& partitions) {
+    OnPartitionsRevoked(partitions);
+  }
+};
+
+// Kafka's ConsumerGroupMetadata.
+struct ConsumerGroupMetadata {
+  std::string group_id;
+  int32_t generation_id = -1;
+  std::string member_id;
+  std::optional<std::string> group_instance_id;
+};
+
+// Called (from a later Poll, CommitSync or Close, on the consumer's thread)
+// with the outcome of a CommitAsync.
+using OffsetCommitCallback = std::function<void(
+    const std::map<TopicPartition, OffsetAndMetadata>& offsets, const absl::Status& status)>;
+
 struct ConsumerOptions {
   Clock* clock = nullptr;  // nullptr: the broker's clock
 };
@@ -74,8 +132,47 @@ class Consumer {
   absl::Status Assign(const std::vector<TopicPartition>& partitions);
   std::vector<TopicPartition> Assignment() const;
 
+  // Joins group.id and takes the partitions the group assigns (replacing any
+  // manual assignment). `listener` (may be null) must outlive the
+  // subscription. INVALID_GROUP_ID without a group.id; INVALID_TOPIC_EXCEPTION
+  // for an empty topic name. Subscribing again replaces the subscription
+  // (and rebalances).
+  absl::Status Subscribe(const std::vector<std::string>& topics,
+                         ConsumerRebalanceListener* listener = nullptr);
+  // Every topic (but internal ones) whose whole name matches `pattern`
+  // (ECMAScript syntax, like Java's Pattern for ordinary patterns), now and as
+  // topics appear. InvalidArgument for a bad pattern.
+  absl::Status SubscribePattern(const std::string& pattern,
+                                ConsumerRebalanceListener* listener = nullptr);
+  // Leaves the group (auto-committing first when enabled) and drops the
+  // assignment.
+  absl::Status Unsubscribe();
+  // The subscribed topics (for a pattern: those it matched at the last join).
+  std::vector<std::string> Subscription() const;
+  ConsumerGroupMetadata GroupMetadata() const;
+
   absl::StatusOr<std::vector<ConsumerRecord>> Poll(absl::Duration timeout);
   void Wakeup();
+
+  // --- Committed offsets (needs group.id) ---------------------------------------
+  // Commits the current positions of every assigned partition, or `offsets`.
+  // Errors: REBALANCE_IN_PROGRESS (commit after the rebalance, from the
+  // listener or the next Poll), ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID (Kafka's
+  // CommitFailedException: the member was dropped), FENCED_INSTANCE_ID,
+  // COORDINATOR_NOT_AVAILABLE, ...
+  absl::Status CommitSync();
+  absl::Status CommitSync(const std::map<TopicPartition, OffsetAndMetadata>& offsets);
+  // Commits now; `callback` runs on a later Poll/CommitSync/Close.
+  void CommitAsync(OffsetCommitCallback callback = nullptr);
+  void CommitAsync(const std::map<TopicPartition, OffsetAndMetadata>& offsets,
+                   OffsetCommitCallback callback = nullptr);
+  // The last committed offset of each partition (nullopt: none).
+  absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndMetadata>>> Committed(
+      const std::vector<TopicPartition>& partitions);
+  // Kafka's lag of the group on each partition: high watermark − committed
+  // offset (nullopt when nothing is committed).
+  absl::StatusOr<std::map<TopicPartition, std::optional<int64_t>>> Lag(
+      const std::vector<TopicPartition>& partitions);
 
   // Positions. REQUIRES for each: the partition is assigned (else
   // FailedPrecondition). A seek takes effect on the next Poll.
@@ -104,7 +201,9 @@ class Consumer {
   // Partition count of a topic (UNKNOWN_TOPIC_OR_PARTITION if missing).
   absl::StatusOr<int32_t> PartitionsFor(const std::string& topic);
 
-  // Every later call fails with FailedPrecondition.
+  // Auto-commits (when enabled and in a group), leaves the group (not a
+  // static member: it keeps its place until session.timeout.ms), runs pending
+  // commit callbacks. Every later call fails with FailedPrecondition.
   absl::Status Close();
 
   // An input range of records: each step polls until a record arrives or

@@ -47,4 +47,12 @@ absl::StatusOr<int32_t> Broker::RunRetention() { return impl_->RunRetention(); }
 absl::Status Broker::Flush() { return impl_->Flush(); }
 absl::Status Broker::Close() { return impl_->Close(); }
 
+absl::StatusOr<std::vector<ConsumerGroupListing>> Broker::ListGroups() {
+  return impl_->ListGroups();
+}
+absl::StatusOr<ConsumerGroupDescription> Broker::DescribeGroup(std::string_view group_id) {
+  return impl_->DescribeGroup(group_id);
+}
+absl::Status Broker::DeleteGroup(std::string_view group_id) { return impl_->DeleteGroup(group_id); }
+
 }  // namespace samsa

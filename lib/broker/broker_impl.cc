@@ -1,6 +1,8 @@
 // Broker::Impl: opening, background work, and the request API.
 #include "broker/broker_impl.h"
 
+#include "broker/group/offsets_records.h"
+
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -69,6 +71,13 @@ absl::StatusOr<std::unique_ptr<Broker::Impl>> Broker::Impl::Open(const BrokerCon
   std::unique_ptr<Impl> impl(new Impl(config, options));
   SAMSA_RETURN_IF_ERROR(impl->Load());
   impl->StartBackgroundTasks();
+  bool has_offsets_topic;
+  {
+    MutexLock lock(&impl->topics_mu_);
+    has_offsets_topic = impl->registry_.Find(group::kOffsetsTopic) != nullptr;
+  }
+  // Groups and committed offsets come back with the broker.
+  if (has_offsets_topic) SAMSA_RETURN_IF_ERROR(impl->Groups().status());
   return impl;
 }
 
@@ -165,6 +174,14 @@ void Broker::Impl::StartBackgroundTasks() {
 absl::Status Broker::Impl::Close() {
   if (closed_.exchange(true)) {
     return absl::FailedPreconditionError(fmt::format("broker {} is closed", broker_id()));
+  }
+  {
+    // Pending JoinGroup/SyncGroup calls end (NOT_COORDINATOR); the
+    // coordinator itself goes with the broker object.
+    MutexLock lock(&groups_mu_);
+    if (groups_) {
+      for (int32_t p = 0; p < groups_->num_partitions(); ++p) groups_->OnResignation(p);
+    }
   }
   if (scheduler_) scheduler_->Shutdown();
   {

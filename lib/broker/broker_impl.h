@@ -17,6 +17,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "broker/group/group_coordinator.h"
 #include "broker/partition.h"
 #include "broker/topic_registry.h"
 #include "log/log_manager.h"
@@ -141,6 +142,19 @@ class Broker::Impl {
   // The hosted partition, or nullptr.
   std::shared_ptr<Partition> GetPartition(const TopicPartition& tp) const;
 
+  // --- Consumer groups (broker_groups.cc) ---------------------------------------
+  // The group coordinator, which leads every partition of __consumer_offsets
+  // on a single broker. The topic is created on first use (compacted,
+  // offsets.topic.num.partitions partitions) and its groups and offsets are
+  // loaded then, or at Open() when it exists.
+  absl::StatusOr<group::GroupCoordinator*> Groups();
+  // Committed offset, log end offset, high watermark and lag of every
+  // partition a group has offsets for or is assigned (what
+  // kafka-consumer-groups.sh --describe shows).
+  absl::StatusOr<ConsumerGroupDescription> DescribeGroup(std::string_view group_id);
+  absl::StatusOr<std::vector<ConsumerGroupListing>> ListGroups();
+  absl::Status DeleteGroup(std::string_view group_id);
+
   absl::StatusOr<int32_t> RunRetention();
   absl::Status Flush();
   // Waits until the background tasks due by the clock's current time have run
@@ -159,6 +173,7 @@ class Broker::Impl {
   absl::StatusOr<LogConfig> LogConfigFor(const TopicInfo& info) const;
   LogManager* LogManagerFor(const TopicInfo& info) ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
   absl::Status StoreRegistryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
+  absl::Status DeleteTopicFiles(std::string_view name);
   absl::Status MaybeAutoCreate(std::string_view topic, bool allow_auto_create);
   void StartBackgroundTasks();
 
@@ -184,6 +199,13 @@ class Broker::Impl {
       ABSL_GUARDED_BY(partitions_mu_);
 
   std::unique_ptr<Scheduler> scheduler_;
+
+  // Consumer groups: created by Groups(), destroyed (pending joins failed)
+  // before the logs close.
+  Mutex groups_mu_ ABSL_ACQUIRED_BEFORE(topics_mu_);
+  std::unique_ptr<group::OffsetsTopicStore> offsets_store_ ABSL_GUARDED_BY(groups_mu_);
+  std::unique_ptr<group::GroupCoordinator> groups_ ABSL_GUARDED_BY(groups_mu_);
+  std::atomic<group::GroupCoordinator*> groups_ready_{nullptr};
 };
 
 }  // namespace samsa

@@ -156,6 +156,19 @@ absl::Status Broker::Impl::DeleteTopic(std::string_view name) {
     return KafkaError(ErrorCode::kTopicDeletionDisabled,
                       "Topic deletion is disabled (delete.topic.enable=false).");
   }
+  if (IsInternalTopic(name)) {
+    return KafkaError(ErrorCode::kInvalidTopicException,
+                      fmt::format("Topic {} is a Kafka internal topic and cannot be deleted.", name));
+  }
+  absl::Status result = DeleteTopicFiles(name);
+  if (group::GroupCoordinator* groups = groups_ready_.load(std::memory_order_acquire)) {
+    // Kafka's GroupMetadataManager drops the deleted topic's offsets.
+    if (result.ok()) groups->OnTopicDeleted(name).IgnoreError();
+  }
+  return result;
+}
+
+absl::Status Broker::Impl::DeleteTopicFiles(std::string_view name) {
   MutexLock lock(&topics_mu_);
   const TopicInfo* found = registry_.Find(name);
   if (found == nullptr) {

@@ -37,6 +37,16 @@ class LocalBrokerClient final : public BrokerClient {
     return broker_->Fetch(request);
   }
 
+  absl::StatusOr<int32_t> PartitionCount(std::string_view topic) override {
+    return broker_->PartitionCount(topic, /*allow_auto_create=*/false);
+  }
+
+  std::vector<std::string> ListTopics() override {
+    return broker_->ListTopics(/*include_internal=*/false);
+  }
+
+  absl::StatusOr<group::GroupCoordinator*> GroupCoordinator() override { return broker_->Groups(); }
+
   absl::StatusOr<Broker::Impl::ListOffsetResult> ListOffset(const TopicPartition& tp,
                                                             int64_t timestamp,
                                                             FetchIsolation isolation) override {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -36,6 +37,12 @@ class BrokerClient {
                                                               int16_t acks) = 0;
   virtual std::vector<Broker::Impl::FetchPartitionResponse> Fetch(
       const Broker::Impl::FetchRequest& request) = 0;
+  // A topic's partition count, never creating it (UNKNOWN_TOPIC_OR_PARTITION).
+  virtual absl::StatusOr<int32_t> PartitionCount(std::string_view topic) = 0;
+  // Every topic but the internal ones (for pattern subscriptions).
+  virtual std::vector<std::string> ListTopics() = 0;
+  // The group coordinator for the consumer's group (Kafka's FindCoordinator).
+  virtual absl::StatusOr<group::GroupCoordinator*> GroupCoordinator() = 0;
   virtual absl::StatusOr<Broker::Impl::ListOffsetResult> ListOffset(const TopicPartition& tp,
                                                                     int64_t timestamp,
                                                                     FetchIsolation isolation) = 0;

@@ -85,6 +85,7 @@ class GroupCoordinator {
   GroupCoordinator& operator=(const GroupCoordinator&) = delete;
 
   int32_t PartitionFor(std::string_view group_id) const;
+  int32_t num_partitions() const { return config_.offsets_topic_num_partitions; }
 
   // --- Partition ownership -------------------------------------------------
   // This broker became leader of __consumer_offsets-<partition>: loads its

@@ -17,7 +17,7 @@
 
 namespace samsa::group {
 
-class LogOffsetsStore final : public OffsetsTopicStore {
+class LogOffsetsStore : public OffsetsTopicStore {
  public:
   LogOffsetsStore() = default;
 
