@@ -31,6 +31,8 @@ Flat Run(const PartitionAssignor& assignor, const PartitionsPerTopic& ppt,
   return Flatten(*result);
 }
 
+std::string Name(const char* prefix, int i) { return fmt::format("{}{:02d}", prefix, i); }
+
 uint64_t Seed() {
   if (const char* env = std::getenv("SAMSA_FUZZ_SEED")) return std::strtoull(env, nullptr, 0);
   return 20261125;
@@ -391,6 +393,157 @@ TEST_CASE("sticky: an unsubscribed topic's partitions move to its subscribers",
   CHECK(a == Flat{{"c1", {Tp("b", 0), Tp("b", 1)}}, {"c2", {Tp("a", 0), Tp("a", 1)}}});
 }
 
+TEST_CASE("sticky: a partition claimed by two members of one generation, with a third member",
+          "[assignor][sticky]") {
+  // Kafka's testAllConsumersHaveOwnedPartitionInvalidatedWhenClaimedByMultipleConsumersIn
+  // SameGenerationWithEqualPartitionsPerConsumer.
+  const PartitionsPerTopic ppt = {{"topic", 3}};
+  for (const char* name : {"sticky", "cooperative-sticky"}) {
+    INFO(name);
+    const Flat a =
+        Run(**MakePartitionAssignor(name), ppt,
+            {{"consumer1", MemberSub(name, {"topic"}, {Tp("topic", 0), Tp("topic", 1)}, 5)},
+             {"consumer2", MemberSub(name, {"topic"}, {Tp("topic", 0), Tp("topic", 2)}, 5)},
+             {"consumer3", MemberSub(name, {"topic"}, {}, 5)}});
+    const bool cooperative = std::string_view(name) == "cooperative-sticky";
+    CHECK(a == Flat{{"consumer1", {Tp("topic", 1)}},
+                    {"consumer2", {Tp("topic", 2)}},
+                    {"consumer3", cooperative ? Tps{} : Tps{Tp("topic", 0)}}});
+  }
+}
+
+TEST_CASE("sticky: a topic added to and removed from two consumers' subscriptions",
+          "[assignor][sticky]") {
+  // Kafka's testAddRemoveTopicTwoConsumers.
+  StickyAssignor assignor;
+  PartitionsPerTopic ppt = {{"topic", 3}};
+  Flat a = Run(assignor, ppt, {{"consumer1", Sub({"topic"})}, {"consumer2", Sub({"topic"})}});
+  CHECK(a ==
+        Flat{{"consumer1", {Tp("topic", 0), Tp("topic", 2)}}, {"consumer2", {Tp("topic", 1)}}});
+
+  ppt["topic2"] = 3;
+  GroupSubscription subs = {{"consumer1", StickySub({"topic", "topic2"}, a.at("consumer1"), 1)},
+                            {"consumer2", StickySub({"topic", "topic2"}, a.at("consumer2"), 1)}};
+  const Flat b = Run(assignor, ppt, subs);
+  CHECK(ValidityAndBalanceProblems(subs, b, ppt) == "");
+  CHECK(b.at("consumer1").size() == 3);
+  for (const char* c : {"consumer1", "consumer2"}) {
+    for (const auto& tp : a.at(c)) CHECK(std::count(b.at(c).begin(), b.at(c).end(), tp) == 1);
+  }
+
+  ppt.erase("topic");
+  subs = {{"consumer1", StickySub({"topic2"}, b.at("consumer1"), 2)},
+          {"consumer2", StickySub({"topic2"}, b.at("consumer2"), 2)}};
+  const Flat c = Run(assignor, ppt, subs);
+  CHECK(ValidityAndBalanceProblems(subs, c, ppt) == "");
+  // Each keeps its topic2 partitions: nothing moves.
+  for (const char* member : {"consumer1", "consumer2"}) {
+    Tps kept;
+    for (const auto& tp : b.at(member)) {
+      if (tp.topic == "topic2") kept.push_back(tp);
+    }
+    CHECK(c.at(member) == kept);
+  }
+}
+
+TEST_CASE("sticky: Kafka's poor round-robin scenario is balanced", "[assignor][sticky]") {
+  PartitionsPerTopic ppt;
+  for (int i = 1; i <= 5; ++i) ppt["topic" + std::to_string(i)] = (i % 2) + 1;
+  const GroupSubscription subs = {
+      {"consumer1", Sub({"topic1", "topic2", "topic3", "topic4", "topic5"})},
+      {"consumer2", Sub({"topic1", "topic3", "topic5"})},
+      {"consumer3", Sub({"topic1", "topic3", "topic5"})},
+      {"consumer4", Sub({"topic1", "topic2", "topic3", "topic4", "topic5"})}};
+  for (const char* name : {"sticky", "cooperative-sticky"}) {
+    INFO(name);
+    CHECK(ValidityAndBalanceProblems(subs, Run(**MakePartitionAssignor(name), ppt, subs), ppt) ==
+          "");
+  }
+}
+
+TEST_CASE("sticky: reassignment after one consumer of nested subscriptions leaves",
+          "[assignor][sticky]") {
+  // Kafka's testReassignmentAfterOneConsumerLeaves: consumer i subscribes to
+  // topics 1..i, topic i has i partitions.
+  PartitionsPerTopic ppt;
+  for (int i = 1; i < 20; ++i) ppt[Name("topic", i)] = i;
+  for (const char* name : {"sticky", "cooperative-sticky"}) {
+    INFO(name);
+    auto assignor = *MakePartitionAssignor(name);
+    GroupSubscription subs;
+    for (int i = 1; i < 20; ++i) {
+      std::vector<std::string> topics;
+      for (int j = 1; j <= i; ++j) topics.push_back(Name("topic", j));
+      subs[Name("consumer", i)] = MemberSub(name, topics, {}, -1);
+    }
+    const Flat a = Run(*assignor, ppt, subs);
+    REQUIRE(ValidityAndBalanceProblems(subs, a, ppt) == "");
+    for (auto& [member, sub] : subs) sub = MemberSub(name, sub.topics, a.at(member), 1);
+    subs.erase(Name("consumer", 10));
+    const Flat b = Run(*assignor, ppt, subs);
+    // Only consumer10's partitions were free, so nothing changes owner and
+    // even the cooperative assignment is complete.
+    CHECK(ValidityAndBalanceProblems(subs, b, ppt) == "");
+    for (const auto& [member, tps] : b) {
+      for (const auto& tp : a.at(member)) {
+        CHECK(std::count(tps.begin(), tps.end(), tp) == 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("sticky: a consumer joining nine others takes only from those above quota",
+          "[assignor][sticky]") {
+  // Kafka's testReassignmentAfterOneConsumerAdded.
+  const PartitionsPerTopic ppt = {{"topic", 20}};
+  for (const char* name : {"sticky", "cooperative-sticky"}) {
+    INFO(name);
+    auto assignor = *MakePartitionAssignor(name);
+    GroupSubscription subs;
+    for (int i = 1; i < 10; ++i) subs[Name("consumer", i)] = MemberSub(name, {"topic"}, {}, -1);
+    const Flat a = Run(*assignor, ppt, subs);
+    REQUIRE(ValidityAndBalanceProblems(subs, a, ppt) == "");
+    for (auto& [member, sub] : subs) sub = MemberSub(name, {"topic"}, a.at(member), 1);
+    subs[Name("consumer", 10)] = MemberSub(name, {"topic"}, {}, -1);
+    Flat b = Run(*assignor, ppt, subs);
+    for (const auto& [member, tps] : a) {
+      const Tps& now = b.at(member);
+      CHECK(now.size() == 2);
+      for (const auto& tp : now) CHECK(std::count(tps.begin(), tps.end(), tp) == 1);
+    }
+    if (std::string_view(name) == "sticky") {
+      CHECK(b.at(Name("consumer", 10)).size() == 2);
+    } else {
+      // Both of its partitions were someone's: they come in the follow-up.
+      CHECK(b.at(Name("consumer", 10)).empty());
+      for (auto& [member, sub] : subs) sub = MemberSub(name, {"topic"}, b.at(member), 2);
+      b = Run(*assignor, ppt, subs);
+      CHECK(b.at(Name("consumer", 10)).size() == 2);
+      CHECK(ValidityAndBalanceProblems(subs, b, ppt) == "");
+    }
+  }
+}
+
+TEST_CASE("sticky: a large uniform group is assigned quickly and evenly", "[assignor][sticky]") {
+  PartitionsPerTopic ppt;
+  std::vector<std::string> topics;
+  for (int i = 0; i < 20; ++i) {
+    topics.push_back(Name("topic", i));
+    ppt[topics.back()] = 1000;
+  }
+  GroupSubscription subs;
+  for (int i = 0; i < 300; ++i) subs[Name("consumer", i)] = CoopSub(topics, {}, -1);
+  CooperativeStickyAssignor assignor;
+  const Flat a = Run(assignor, ppt, subs);
+  CHECK(MaxMinusMin(a) <= 1);
+  CHECK(ValidityAndBalanceProblems(subs, a, ppt) == "");
+  for (auto& [member, sub] : subs) sub = CoopSub(topics, a.at(member), 1);
+  subs.erase(Name("consumer", 7));
+  const Flat b = Run(assignor, ppt, subs);
+  CHECK(MaxMinusMin(b) <= 1);
+  CHECK(ValidityAndBalanceProblems(subs, b, ppt) == "");
+}
+
 TEST_CASE("sticky assignor remembers its assignment and generation in user data",
           "[assignor][sticky]") {
   StickyAssignor assignor;
@@ -442,8 +595,6 @@ std::vector<std::string> RandomSublist(std::mt19937_64& rng, const std::vector<s
   }
   return out;
 }
-
-std::string Name(const char* prefix, int i) { return fmt::format("{}{:02d}", prefix, i); }
 
 // Kafka's testReassignmentWithRandomSubscriptionsAndChanges: random
 // subscriptions, then every member changes its subscription while keeping
