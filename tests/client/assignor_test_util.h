@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "client/group/consumer_protocol.h"
+#include "broker/group/consumer_protocol.h"
 #include "client/group/partition_assignor.h"
 #include "client/group/sticky_assignor.h"
 

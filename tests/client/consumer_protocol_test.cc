@@ -2,7 +2,7 @@
 // (ConsumerProtocolSubscription.json / ConsumerProtocolAssignment.json, non-
 // flexible, big-endian), version handling as Kafka's ConsumerProtocol, named
 // malformed inputs, and a seeded mutation fuzz.
-#include "client/group/consumer_protocol.h"
+#include "broker/group/consumer_protocol.h"
 
 #include <cstdlib>
 #include <random>

@@ -31,7 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client/group/consumer_protocol.h"
+#include "broker/group/consumer_protocol.h"
 #include "client/group/partition_assignor.h"
 #include "client/group/sticky_assignor.h"
 

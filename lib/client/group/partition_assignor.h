@@ -32,10 +32,26 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "client/group/consumer_protocol.h"
+#include "broker/group/consumer_protocol.h"
 #include "samsa/types.h"
 
 namespace samsa::client {
+
+// The consumer protocol's types live with the broker's group code, which
+// decodes members' assignments for DescribeGroup; the assignors use them as
+// client types.
+using group::Assignment;
+using group::DecodeAssignment;
+using group::DecodeSubscription;
+using group::EncodeAssignment;
+using group::EncodeSubscription;
+using group::GroupByTopic;
+using group::ConsumerProtocolVersion;
+using group::kConsumerProtocolMaxVersion;
+using group::kDefaultGeneration;
+using group::Subscription;
+using group::TopicPartitions;
+
 
 // Kafka's ConsumerPartitionAssignor.RebalanceProtocol (wire ids 0 and 1).
 enum class RebalanceProtocol : int8_t { kEager = 0, kCooperative = 1 };

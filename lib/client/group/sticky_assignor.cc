@@ -11,12 +11,17 @@
 #include <set>
 #include <utility>
 
-#include "client/group/protocol_io.h"
+#include "broker/group/protocol_io.h"
 #include "util/endian.h"
 #include "util/logging.h"
 #include "util/status_macros.h"
 
 namespace samsa::client {
+
+using group::CheckStringLength;
+using group::ProtocolReader;
+using group::ProtocolWriter;
+
 namespace {
 
 using Tp = TopicPartition;

@@ -39,7 +39,7 @@
 #include "absl/status/statusor.h"
 #include "samsa/types.h"
 
-namespace samsa::client {
+namespace samsa::group {
 
 // The highest ConsumerProtocol version samsa knows (Kafka 3.5+ also stops here).
 inline constexpr int16_t kConsumerProtocolMaxVersion = 3;
@@ -96,4 +96,4 @@ absl::StatusOr<Assignment> DecodeAssignment(std::string_view bytes);
 // The int16 version that starts an encoded Subscription or Assignment.
 absl::StatusOr<int16_t> ConsumerProtocolVersion(std::string_view bytes);
 
-}  // namespace samsa::client
+}  // namespace samsa::group

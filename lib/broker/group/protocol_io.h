@@ -20,7 +20,7 @@
 #include "absl/status/statusor.h"
 #include "util/endian.h"
 
-namespace samsa::client {
+namespace samsa::group {
 
 class ProtocolWriter {
  public:
@@ -139,4 +139,4 @@ class ProtocolReader {
   size_t pos_ = 0;
 };
 
-}  // namespace samsa::client
+}  // namespace samsa::group

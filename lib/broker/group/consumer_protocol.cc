@@ -1,14 +1,14 @@
-#include "client/group/consumer_protocol.h"
+#include "broker/group/consumer_protocol.h"
 
 #include <algorithm>
 #include <utility>
 
 #include <fmt/format.h>
 
-#include "client/group/protocol_io.h"
+#include "broker/group/protocol_io.h"
 #include "util/status_macros.h"
 
-namespace samsa::client {
+namespace samsa::group {
 namespace {
 
 constexpr std::string_view kSubscription = "ConsumerProtocolSubscription";
@@ -148,4 +148,4 @@ absl::StatusOr<int16_t> ConsumerProtocolVersion(std::string_view bytes) {
   return r.Int16("version");
 }
 
-}  // namespace samsa::client
+}  // namespace samsa::group
