@@ -14,7 +14,9 @@
 #include "broker/broker_impl.h"
 #include "client/broker_client.h"
 #include "client/fetch_decoder.h"
+#include "client/group_member.h"
 #include "samsa/errors.h"
+#include "util/logging.h"
 #include "util/status_macros.h"
 
 namespace samsa {
@@ -43,7 +45,7 @@ absl::Status NotAssigned(const TopicPartition& tp) {
 
 }  // namespace
 
-class Consumer::Impl {
+class Consumer::Impl final : private client::GroupMember::Host {
  public:
   Impl(Broker* broker, ConsumerConfig config, ConsumerOptions options)
       : config_(std::move(config)),
@@ -51,7 +53,11 @@ class Consumer::Impl {
         client_(client::NewLocalBrokerClient(broker->impl(), clock_)),
         isolation_(config_.isolation_level == IsolationLevel::kReadCommitted
                        ? FetchIsolation::kTxnCommitted
-                       : FetchIsolation::kHighWatermark) {}
+                       : FetchIsolation::kHighWatermark) {
+    if (!config_.group_id.empty()) {
+      member_ = std::make_unique<client::GroupMember>(config_, clock_, client_.get());
+    }
+  }
 
   const ConsumerConfig& config() const { return config_; }
   Clock* clock() const { return clock_; }
@@ -63,6 +69,7 @@ class Consumer::Impl {
 
   absl::Status Assign(const std::vector<TopicPartition>& partitions) {
     SAMSA_RETURN_IF_ERROR(CheckOpen());
+    if (member_ && member_->subscribed()) return MutuallyExclusive();
     for (const TopicPartition& tp : partitions) {
       SAMSA_ASSIGN_OR_RETURN(client::TopicMetadata md, client_->Topic(tp.topic));
       if (tp.partition < 0 || tp.partition >= md.partitions) {
@@ -90,8 +97,14 @@ class Consumer::Impl {
     SAMSA_RETURN_IF_ERROR(CheckOpen());
     // InfiniteFuture() for InfiniteDuration(), as absl::Time arithmetic gives.
     const absl::Time deadline = clock_->Now() + std::max(timeout, absl::ZeroDuration());
+    RunCommitCallbacks();
     while (true) {
       if (wakeup_.exchange(false)) return absl::CancelledError("consumer woken up (Wakeup())");
+      if (member_) {
+        // Joins, rejoins (running the rebalance listener) and auto-commits.
+        SAMSA_ASSIGN_OR_RETURN(const bool stable, member_->Poll(deadline, this));
+        if (!stable) return std::vector<ConsumerRecord>();
+      }
       SAMSA_RETURN_IF_ERROR(ResolvePositions());
       if (!pending_error_.ok()) return std::exchange(pending_error_, absl::OkStatus());
       SAMSA_ASSIGN_OR_RETURN(std::vector<ConsumerRecord> out, DrainBuffered());
@@ -232,9 +245,96 @@ class Consumer::Impl {
   }
 
   absl::Status Close() {
+    if (closed_) return absl::OkStatus();
+    if (member_) {
+      if (member_->subscribed()) {
+        member_->Leave(this, "the consumer is being closed");
+      } else {
+        member_->MaybeAutoCommitSync(this, "on close");
+      }
+      RunCommitCallbacks();
+      member_.reset();  // stops the heartbeat thread
+    }
     closed_ = true;
     assigned_.clear();
     return absl::OkStatus();
+  }
+
+  // --- Group subscription and committed offsets ---------------------------------
+
+  absl::Status Subscribe(const std::vector<std::string>& topics, ConsumerRebalanceListener* listener) {
+    SAMSA_RETURN_IF_ERROR(CheckGroup());
+    if (!member_->subscribed() && !assigned_.empty()) return MutuallyExclusive();
+    SAMSA_RETURN_IF_ERROR(member_->Subscribe(topics));
+    listener_ = listener;
+    return absl::OkStatus();
+  }
+
+  absl::Status SubscribePattern(const std::string& pattern, ConsumerRebalanceListener* listener) {
+    SAMSA_RETURN_IF_ERROR(CheckGroup());
+    if (!member_->subscribed() && !assigned_.empty()) return MutuallyExclusive();
+    SAMSA_RETURN_IF_ERROR(member_->SubscribePattern(pattern));
+    listener_ = listener;
+    return absl::OkStatus();
+  }
+
+  absl::Status Unsubscribe() {
+    SAMSA_RETURN_IF_ERROR(CheckOpen());
+    if (member_ && member_->subscribed()) {
+      member_->Leave(this, "the consumer unsubscribed from all topics");
+    }
+    assigned_.clear();
+    return absl::OkStatus();
+  }
+
+  std::vector<std::string> Subscription() const {
+    return member_ && member_->subscribed() ? member_->subscription() : std::vector<std::string>();
+  }
+
+  ConsumerGroupMetadata GroupMetadata() const {
+    if (member_) return member_->metadata();
+    return {};
+  }
+
+  absl::Status CommitSync(const std::optional<std::map<TopicPartition, OffsetAndMetadata>>& offsets) {
+    SAMSA_RETURN_IF_ERROR(CheckGroup());
+    RunCommitCallbacks();
+    return member_->Commit(offsets ? *offsets : Positions());
+  }
+
+  void CommitAsync(const std::optional<std::map<TopicPartition, OffsetAndMetadata>>& offsets,
+                   OffsetCommitCallback callback) {
+    // The commit is a call into this process's broker: done now; its
+    // callback waits for a later Poll/CommitSync/Close, as Kafka's does.
+    std::map<TopicPartition, OffsetAndMetadata> what = offsets ? *offsets : Positions();
+    absl::Status status = CheckGroup();
+    if (status.ok()) status = member_->Commit(what);
+    if (!status.ok()) {
+      SAMSA_LOG(kWarning, "consumer: asynchronous commit failed: {}", std::string(status.message()));
+    }
+    if (callback) completed_commits_.push_back({std::move(what), std::move(status), std::move(callback)});
+  }
+
+  absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndMetadata>>> Committed(
+      const std::vector<TopicPartition>& partitions) {
+    SAMSA_RETURN_IF_ERROR(CheckGroup());
+    return member_->Committed(partitions);
+  }
+
+  absl::StatusOr<std::map<TopicPartition, std::optional<int64_t>>> Lag(
+      const std::vector<TopicPartition>& partitions) {
+    SAMSA_ASSIGN_OR_RETURN(auto committed, Committed(partitions));
+    std::map<TopicPartition, std::optional<int64_t>> out;
+    for (const auto& [tp, om] : committed) {
+      if (!om) {
+        out[tp] = std::nullopt;
+        continue;
+      }
+      SAMSA_ASSIGN_OR_RETURN(Broker::Impl::ListOffsetResult end,
+                             client_->ListOffset(tp, kLatestTimestamp, isolation_));
+      out[tp] = std::max<int64_t>(0, end.offset - om->offset);
+    }
+    return out;
   }
 
  private:
@@ -330,10 +430,79 @@ class Consumer::Impl {
     return false;
   }
 
+  // --- GroupMember::Host ------------------------------------------------------------
+
+  void Revoke(const std::vector<TopicPartition>& partitions, bool lost) override {
+    if (listener_ != nullptr) {
+      if (lost) {
+        listener_->OnPartitionsLost(partitions);
+      } else {
+        listener_->OnPartitionsRevoked(partitions);
+      }
+    }
+    for (const TopicPartition& tp : partitions) assigned_.erase(tp);
+  }
+
+  void AddAssigned(const std::vector<TopicPartition>& partitions) override {
+    for (const TopicPartition& tp : partitions) assigned_[tp] = PartitionState{};
+    // Start from the committed offsets; the rest by auto.offset.reset.
+    absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndMetadata>>> committed =
+        member_->Committed(partitions);
+    if (committed.ok()) {
+      for (const auto& [tp, om] : *committed) {
+        if (om) {
+          assigned_[tp].position = om->offset;
+          assigned_[tp].next_fetch_offset = om->offset;
+        }
+      }
+    } else {
+      SAMSA_LOG(kWarning, "consumer {}: could not fetch committed offsets: {}", config_.group_id,
+                std::string(committed.status().message()));
+    }
+    if (listener_ != nullptr) listener_->OnPartitionsAssigned(partitions);
+  }
+
+  std::map<TopicPartition, OffsetAndMetadata> Positions() override {
+    std::map<TopicPartition, OffsetAndMetadata> out;
+    for (const auto& [tp, s] : assigned_) {
+      if (s.position) out[tp] = OffsetAndMetadata{*s.position, "", std::nullopt};
+    }
+    return out;
+  }
+
+  absl::Status CheckGroup() const {
+    SAMSA_RETURN_IF_ERROR(CheckOpen());
+    if (!member_) {
+      return KafkaError(ErrorCode::kInvalidGroupId,
+                        "To use the group management or offset commit APIs, you must provide a "
+                        "valid group.id in the consumer configuration.");
+    }
+    return absl::OkStatus();
+  }
+
+  static absl::Status MutuallyExclusive() {
+    return absl::FailedPreconditionError(
+        "Subscription to topics, partitions and pattern are mutually exclusive");
+  }
+
+  void RunCommitCallbacks() {
+    std::vector<CompletedCommit> done = std::exchange(completed_commits_, {});
+    for (CompletedCommit& c : done) c.callback(c.offsets, c.status);
+  }
+
+  struct CompletedCommit {
+    std::map<TopicPartition, OffsetAndMetadata> offsets;
+    absl::Status status;
+    OffsetCommitCallback callback;
+  };
+
   const ConsumerConfig config_;
   Clock* const clock_;
   const std::unique_ptr<client::BrokerClient> client_;
   const FetchIsolation isolation_;
+  std::unique_ptr<client::GroupMember> member_;  // with a group.id
+  ConsumerRebalanceListener* listener_ = nullptr;
+  std::vector<CompletedCommit> completed_commits_;
   std::map<TopicPartition, PartitionState> assigned_;
   FetchWaiter waiter_;
   std::atomic<bool> wakeup_{false};
@@ -359,6 +528,32 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Broker* broker, Consu
   if (config.fetch_max_bytes < 0) return bad("fetch.max.bytes", config.fetch_max_bytes, "must be >= 0");
   if (config.max_partition_fetch_bytes < 0) {
     return bad("max.partition.fetch.bytes", config.max_partition_fetch_bytes, "must be >= 0");
+  }
+  if (!config.group_id.empty()) {
+    if (config.partition_assignment_strategy.empty()) {
+      return KafkaError(ErrorCode::kInvalidConfig,
+                        "Invalid value [] for configuration partition.assignment.strategy: at "
+                        "least one assignor is needed");
+    }
+    for (const std::string& name : config.partition_assignment_strategy) {
+      if (!client::MakePartitionAssignor(name).ok()) {
+        return KafkaError(ErrorCode::kInvalidConfig,
+                          fmt::format("Invalid value {} for configuration "
+                                      "partition.assignment.strategy: one of range, roundrobin, "
+                                      "sticky, cooperative-sticky",
+                                      name));
+      }
+    }
+    if (config.heartbeat_interval_ms <= 0 || config.heartbeat_interval_ms >= config.session_timeout_ms) {
+      return bad("heartbeat.interval.ms", config.heartbeat_interval_ms,
+                 "must be > 0 and lower than session.timeout.ms");
+    }
+    if (config.max_poll_interval_ms < 1) {
+      return bad("max.poll.interval.ms", config.max_poll_interval_ms, "must be >= 1");
+    }
+    if (config.auto_commit_interval_ms < 0) {
+      return bad("auto.commit.interval.ms", config.auto_commit_interval_ms, "must be >= 0");
+    }
   }
   return std::unique_ptr<Consumer>(
       new Consumer(std::make_unique<Impl>(broker, std::move(config), options)));
@@ -406,6 +601,36 @@ absl::StatusOr<int32_t> Consumer::PartitionsFor(const std::string& topic) {
   return impl_->PartitionsFor(topic);
 }
 absl::Status Consumer::Close() { return impl_->Close(); }
+absl::Status Consumer::Subscribe(const std::vector<std::string>& topics,
+                                 ConsumerRebalanceListener* listener) {
+  return impl_->Subscribe(topics, listener);
+}
+absl::Status Consumer::SubscribePattern(const std::string& pattern,
+                                        ConsumerRebalanceListener* listener) {
+  return impl_->SubscribePattern(pattern, listener);
+}
+absl::Status Consumer::Unsubscribe() { return impl_->Unsubscribe(); }
+std::vector<std::string> Consumer::Subscription() const { return impl_->Subscription(); }
+ConsumerGroupMetadata Consumer::GroupMetadata() const { return impl_->GroupMetadata(); }
+absl::Status Consumer::CommitSync() { return impl_->CommitSync(std::nullopt); }
+absl::Status Consumer::CommitSync(const std::map<TopicPartition, OffsetAndMetadata>& offsets) {
+  return impl_->CommitSync(offsets);
+}
+void Consumer::CommitAsync(OffsetCommitCallback callback) {
+  impl_->CommitAsync(std::nullopt, std::move(callback));
+}
+void Consumer::CommitAsync(const std::map<TopicPartition, OffsetAndMetadata>& offsets,
+                           OffsetCommitCallback callback) {
+  impl_->CommitAsync(offsets, std::move(callback));
+}
+absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndMetadata>>> Consumer::Committed(
+    const std::vector<TopicPartition>& partitions) {
+  return impl_->Committed(partitions);
+}
+absl::StatusOr<std::map<TopicPartition, std::optional<int64_t>>> Consumer::Lag(
+    const std::vector<TopicPartition>& partitions) {
+  return impl_->Lag(partitions);
+}
 const ConsumerConfig& Consumer::config() const { return impl_->config(); }
 
 bool Consumer::RecordRange::Advance() {

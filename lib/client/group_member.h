@@ -43,7 +43,7 @@ class GroupMember {
     // the membership was. The host runs the user's listener, then drops them.
     virtual void Revoke(const std::vector<TopicPartition>& partitions, bool lost) = 0;
     // Partitions join the assignment (positions from committed offsets).
-    virtual void Assign(const std::vector<TopicPartition>& partitions) = 0;
+    virtual void AddAssigned(const std::vector<TopicPartition>& partitions) = 0;
     // The positions to auto-commit.
     virtual std::map<TopicPartition, OffsetAndMetadata> Positions() = 0;
   };
