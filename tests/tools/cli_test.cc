@@ -15,9 +15,11 @@
 #include "broker/broker_test_util.h"
 #include "consume.h"
 #include "dump_log.h"
+#include "groups.h"
 #include "produce.h"
 #include "samsa/broker.h"
 #include "samsa/clock.h"
+#include "samsa/consumer.h"
 #include "samsa/env.h"
 #include "samsa/logging.h"
 #include "samsa/producer.h"
@@ -61,6 +63,9 @@ struct Cli {
     } else if (command == "topics") {
       TopicsOptions o;
       r.rc = ParseTopicsArgs(args, &o, err) ? Topics(env.get(), o, out, err) : kUsageExit;
+    } else if (command == "groups") {
+      GroupsOptions o;
+      r.rc = ParseGroupsArgs(args, &o, err) ? Groups(env.get(), o, out, err) : kUsageExit;
     } else if (command == "dump-log") {
       DumpLogOptions o;
       r.rc = ParseDumpLogArgs(args, &o, err) ? DumpLog(env.get(), o, out, err) : kUsageExit;
@@ -489,6 +494,67 @@ TEST_CASE("each command closes its broker: a reopened dir is clean and keeps the
   CHECK(cli.Run("topics", {"--describe"}).lines[2] ==
         "\tTopic: t\tPartition: 1\tLeader: 0\tReplicas: 0\tIsr: 0"
         "\tLogStartOffset: 0\tLogEndOffset: 3\tHighWatermark: 3");
+}
+
+TEST_CASE("groups lists groups and describes committed offsets and lag from __consumer_offsets",
+          "[cli][groups]") {
+  Cli cli;
+  {
+    // A group commits 3 of orders-0's 10 records; the broker closes.
+    BrokerConfig config;
+    config.log_dirs = kDir;
+    auto broker = Broker::Open(config, BrokerOptions{cli.env.get(), &cli.clock});
+    REQUIRE(broker.ok());
+    REQUIRE((*broker)->CreateTopic({.name = "orders", .num_partitions = 2}).ok());
+    for (int i = 0; i < 10; ++i) {
+      REQUIRE((*broker)->impl()->Produce({"orders", 0}, testing::MakeBatch(1, "r", 0), 1).ok());
+    }
+    ConsumerConfig cc;
+    cc.group_id = "billing";
+    auto consumer = Consumer::Create(broker->get(), cc);
+    REQUIRE(consumer.ok());
+    REQUIRE((*consumer)->CommitSync({{{"orders", 0}, OffsetAndMetadata{3, "", std::nullopt}}}).ok());
+    REQUIRE((*consumer)->Close().ok());
+    REQUIRE((*broker)->Close().ok());
+  }
+  Result list = cli.Run("groups", {"--list"});
+  INFO(list.err);
+  REQUIRE(list.rc == 0);
+  CHECK(list.lines == Lines{"billing"});
+
+  Result d = cli.Run("groups", {"--describe", "--group", "billing"});
+  INFO(d.err);
+  REQUIRE(d.rc == 0);
+  // Kafka's layout: a notice for a group without members, a blank line, the
+  // heading, one row per partition.
+  REQUIRE(d.lines.size() == 5);
+  CHECK(d.lines[1] == "Consumer group 'billing' has no active members.");
+  std::istringstream heading(d.lines[3]), row(d.lines[4]);
+  std::vector<std::string> columns, cells;
+  for (std::string w; heading >> w;) columns.push_back(w);
+  for (std::string w; row >> w;) cells.push_back(w);
+  CHECK(columns == Lines{"GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG",
+                         "CONSUMER-ID", "HOST", "CLIENT-ID"});
+  CHECK(cells == Lines{"billing", "orders", "0", "3", "10", "7", "-", "-", "-"});
+  // Cells line up under their headings.
+  CHECK(d.lines[4].find(" 3 ") == d.lines[3].find("CURRENT-OFFSET") - 1);
+
+  Result state = cli.Run("groups", {"--describe", "--group", "billing", "--state"});
+  REQUIRE(state.rc == 0);
+  CHECK(state.out.find("Empty") != std::string::npos);
+
+  Result missing = cli.Run("groups", {"--describe", "--group", "nobody"});
+  CHECK(missing.rc == 1);
+  CHECK(missing.err == "Error: Consumer group 'nobody' does not exist.\n");
+
+  Result usage = cli.Run("groups", {"--describe"});
+  CHECK(usage.rc == kUsageExit);
+  CHECK(usage.err.find("--group") != std::string::npos);
+
+  Result deleted = cli.Run("groups", {"--delete", "--group", "billing"});
+  INFO(deleted.err);
+  CHECK(deleted.rc == 0);
+  CHECK(cli.Run("groups", {"--list"}).lines.empty());
 }
 
 }  // namespace

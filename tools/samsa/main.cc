@@ -17,6 +17,7 @@
 #include "samsa/clock.h"
 #include "samsa/env.h"
 #include "samsa/logging.h"
+#include "groups.h"
 #include "topics.h"
 
 namespace {
@@ -48,7 +49,12 @@ int Usage(std::ostream& os, int rc) {
         "         [--config k=v]... [--if-not-exists]\n"
         "  topics --log-dir D --alter --topic REGEX --partitions N [--if-exists]\n"
         "  topics --log-dir D --delete --topic REGEX [--if-exists]\n"
-        "      administer topics as kafka-topics.sh does\n";
+        "      administer topics as kafka-topics.sh does\n"
+        "  groups --log-dir D --list\n"
+        "  groups --log-dir D --describe --group G [--members | --state]\n"
+        "  groups --log-dir D --delete --group G\n"
+        "      consumer groups and their committed offsets and lag, as\n"
+        "      kafka-consumer-groups.sh shows them\n";
   return rc;
 }
 
@@ -84,6 +90,11 @@ int main(int argc, char** argv) {
     tools::TopicsOptions options;
     if (!tools::ParseTopicsArgs(args, &options, std::cerr)) return tools::kUsageExit;
     return tools::Topics(env.get(), options, std::cout, std::cerr);
+  }
+  if (command == "groups") {
+    tools::GroupsOptions options;
+    if (!tools::ParseGroupsArgs(args, &options, std::cerr)) return tools::kUsageExit;
+    return tools::Groups(env.get(), options, std::cout, std::cerr);
   }
   std::cerr << "samsa: unknown command '" << command << "'\n";
   return Usage(std::cerr, tools::kUsageExit);
