@@ -557,5 +557,30 @@ TEST_CASE("groups lists groups and describes committed offsets and lag from __co
   CHECK(cli.Run("groups", {"--list"}).lines.empty());
 }
 
+TEST_CASE("consume --group reads from the group's committed offsets and commits where it stopped",
+          "[cli][groups]") {
+  Cli cli;
+  cli.Produce("orders", "a\nb\nc\nd\n");
+  Result first = cli.Consume({"--topic", "orders", "--group", "g", "--from-beginning",
+                              "--max-messages", "2"});
+  INFO(first.err);
+  REQUIRE(first.rc == 0);
+  CHECK(first.lines == Lines{"a", "b"});
+  // The same group resumes after what it committed; --from-beginning only
+  // applies where nothing is committed.
+  Result second = cli.Consume({"--topic", "orders", "--group", "g", "--from-beginning"});
+  INFO(second.err);
+  REQUIRE(second.rc == 0);
+  CHECK(second.lines == Lines{"c", "d"});
+  Result d = cli.Run("groups", {"--describe", "--group", "g"});
+  REQUIRE(d.rc == 0);
+  CHECK(d.out.find("orders") != std::string::npos);
+  // Another group starts on its own.
+  Result other = cli.Consume({"--topic", "orders", "--group", "h", "--from-beginning"});
+  CHECK(other.lines == Lines{"a", "b", "c", "d"});
+  Result refused = cli.Consume({"--topic", "orders", "--group", "g", "--partition", "0"});
+  CHECK(refused.rc == kUsageExit);
+}
+
 }  // namespace
 }  // namespace samsa::tools

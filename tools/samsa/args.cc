@@ -94,6 +94,9 @@ absl::StatusOr<std::unique_ptr<Broker>> OpenLogDir(Env* env, const std::string& 
   config.log_dirs = log_dir;
   // A one-shot command: one scheduler thread is plenty.
   config.num_io_threads = 1;
+  // The dir is locked to this process, so no other group member can come:
+  // a group's first join need not wait for one (Kafka's default is 3 s).
+  config.group_initial_rebalance_delay_ms = 0;
   return Broker::Open(config, BrokerOptions{env, env->clock()});
 }
 

@@ -1,8 +1,11 @@
 #include "consume.h"
 
+#include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -65,6 +68,11 @@ void Format(const ConsumerRecord& r, const ConsumeOptions& o, std::string* line)
 int ConsumeFrom(Broker* broker, const ConsumeOptions& options, std::ostream& out,
                 std::ostream& err, int64_t* processed) {
   Properties properties = options.consumer_properties;
+  if (!options.group.empty()) {
+    properties["group.id"] = options.group;
+    // Commits what it printed when it stops (below), not the last poll's end.
+    if (!properties.contains("enable.auto.commit")) properties["enable.auto.commit"] = "false";
+  }
   if (!properties.contains("auto.offset.reset")) {
     properties["auto.offset.reset"] =
         options.start == ConsumeOptions::Start::kEarliest ? "earliest" : "latest";
@@ -100,8 +108,13 @@ int ConsumeFrom(Broker* broker, const ConsumeOptions& options, std::ostream& out
       assignment.push_back({options.topic, p.partition});
     }
   }
-  absl::Status s = consumer.Assign(assignment);
-  if (s.ok()) {
+  absl::Status s;
+  if (!options.group.empty()) {
+    s = consumer.Subscribe({options.topic});
+  } else {
+    s = consumer.Assign(assignment);
+  }
+  if (s.ok() && options.group.empty()) {
     switch (options.start) {
       case ConsumeOptions::Start::kEarliest: s = consumer.SeekToBeginning(assignment); break;
       case ConsumeOptions::Start::kLatest: s = consumer.SeekToEnd(assignment); break;
@@ -114,6 +127,8 @@ int ConsumeFrom(Broker* broker, const ConsumeOptions& options, std::ostream& out
   }
 
   const absl::Duration idle = absl::Milliseconds(options.timeout_ms);
+  std::map<TopicPartition, OffsetAndMetadata> printed;  // next offset per partition
+  const auto join_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::string line;
   while (!options.max_messages || *processed < *options.max_messages) {
     // Returns at once while there are records; waits `idle` only when there are none.
@@ -123,14 +138,34 @@ int ConsumeFrom(Broker* broker, const ConsumeOptions& options, std::ostream& out
           << Message(records.status()) << "\n";
       return 1;
     }
-    if (records->empty()) break;
+    if (records->empty()) {
+      // A group member's first polls may end before the group is joined.
+      // (The join completes on the broker's threads; give it up to 10 s of
+      // real time, however --timeout-ms or the Env's clock measure time.)
+      if (!options.group.empty() && consumer.Assignment().empty() &&
+          std::chrono::steady_clock::now() < join_deadline) {
+        std::this_thread::yield();
+        continue;
+      }
+      break;
+    }
     for (const ConsumerRecord& r : *records) {
       line.clear();
       Format(r, options, &line);
       out << line;
+      printed[r.topic_partition()] = OffsetAndMetadata{r.offset + 1, "", std::nullopt};
       if (++*processed == options.max_messages) break;
     }
     out.flush();
+  }
+  if (!options.group.empty() && !printed.empty()) {
+    // What was printed, not what the last poll fetched: --max-messages may
+    // stop inside a poll's records.
+    s = consumer.CommitSync(printed);
+    if (!s.ok()) {
+      err << Message(s) << "\n";
+      return 1;
+    }
   }
   s = consumer.Close();
   if (!s.ok()) {
@@ -166,6 +201,8 @@ bool ParseConsumeArgs(const std::vector<std::string>& args, ConsumeOptions* opti
       ok = a.Value(&options->topic);
     } else if (a.Is("--partition")) {
       ok = a.Int(0, kIntMax, &options->partition);
+    } else if (a.Is("--group")) {
+      ok = a.Value(&options->group);
     } else if (a.Is("--from-beginning")) {
       ok = a.NoValue();
       from_beginning = true;
@@ -215,6 +252,9 @@ bool ParseConsumeArgs(const std::vector<std::string>& args, ConsumeOptions* opti
   }
   if (options->log_dir.empty()) return a.Error("missing required option --log-dir");
   if (options->topic.empty()) return a.Error("missing required option --topic");
+  if (!options->group.empty() && (options->partition || offset)) {
+    return a.Error("Options group and partition/offset cannot be specified together.");
+  }
   if (offset) {
     // Kafka's ConsoleConsumer rules for --offset.
     if (!options->partition) return a.Error("The partition is required when offset is specified.");

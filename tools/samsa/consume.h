@@ -9,6 +9,13 @@
 // by line.separator ("\n"); a null key, value or header value prints as
 // null.literal ("null").
 //
+// With --group G the consumer joins group G, subscribes to the topic, starts
+// from the group's committed offsets (where there are none: the end, or the
+// beginning with --from-beginning) and, when it stops, commits the offset
+// after the last record it printed (Kafka's console consumer auto-commits
+// the position, which may be past records --max-messages left unprinted);
+// --partition and --offset are refused with it, as Kafka refuses them.
+//
 // Without --partition every partition of the topic is read. The start is the
 // end of each partition (Kafka's default), the beginning with
 // --from-beginning, or --offset N|earliest|latest of the one --partition
@@ -35,6 +42,7 @@ namespace samsa::tools {
 struct ConsumeOptions {
   std::string log_dir;                  // --log-dir (required)
   std::string topic;                    // --topic (required)
+  std::string group;                    // --group
   std::optional<int32_t> partition;     // --partition
   enum class Start { kLatest, kEarliest, kOffset };
   Start start = Start::kLatest;         // --from-beginning, --offset
