@@ -6,9 +6,9 @@ Emits kafka/messages/testing.{h,cc}:
                                nullable one may be null, depending on seed),
                                and flexible structs get an unknown tagged field
   ToPositional / FromPositional  the non-tagged fields present at a version as
-                               a JSON array in wire order (structs as arrays,
-                               bytes as {"hex": ...}), the shape kafka-python's
-                               Struct classes decode to
+                               a flat JSON array of wire-order tokens (nested
+                               structs spliced in, arrays as {"items":
+                               [[element tokens]...]}, bytes as {"hex": ...})
   AllMessageTypes()            every message with type-erased helpers
 """
 
@@ -101,19 +101,24 @@ def populate_struct(s, msg, gen):
 
 
 def to_json_value(f, src, gen):
-    if f.struct is not None:
-        return "ToPositional(%s, version)" % src
-    if f.elem == "uuid":
+    if f.uuid_or_bytes == "uuid":
         return "UuidJson(%s)" % src
-    if f.elem in ("bytes", "records"):
+    if f.uuid_or_bytes == "bytes":
         return "HexJson(%s)" % src
     return "nlohmann::json(%s)" % src
 
 
+def kind(f):
+    f.uuid_or_bytes = "uuid" if f.elem == "uuid" else ("bytes" if f.elem in ("bytes", "records") else "")
+
+
 def positional_struct(s, msg, gen):
-    out = ["nlohmann::json ToPositional(const %s& m, int16_t version) {" % s.qualified,
-           "  nlohmann::json j = nlohmann::json::array();"]
+    """Positional form: the wire-order tokens of the non-tagged fields. A
+    nested struct's tokens are spliced into its parent's (Kafka does not box
+    structs); an array is one token {"items": [[element tokens], ...]}."""
+    out = ["void ToPositional(const %s& m, int16_t version, nlohmann::json& out) {" % s.qualified]
     for f in s.fields:
+        kind(f)
         cond = nontagged_range(f, gen).cond(msg.valid)
         if cond == "false":
             continue
@@ -122,38 +127,51 @@ def positional_struct(s, msg, gen):
             vec = "m." + f.cpp
             if f.is_optional():
                 body.append("if (!m.%s.has_value()) {" % f.cpp)
-                body.append("  j.push_back(nullptr);")
+                body.append("  out.push_back(nullptr);")
                 body.append("} else {")
                 vec = "(*m.%s)" % f.cpp
-            body.append("  nlohmann::json a = nlohmann::json::array();")
-            body.append("  for (const auto& e : %s) a.push_back(%s);" % (vec, to_json_value(f, "e", gen)))
-            body.append("  j.push_back(a);")
-            if f.is_optional():
-                body.append("}")
             else:
-                body = ["{"] + body + ["}"]
+                body.append("{")
+            body.append("  nlohmann::json items = nlohmann::json::array();")
+            body.append("  for (const auto& e : %s) {" % vec)
+            body.append("    nlohmann::json element = nlohmann::json::array();")
+            if f.struct is not None:
+                body.append("    ToPositional(e, version, element);")
+            else:
+                body.append("    element.push_back(%s);" % to_json_value(f, "e", gen))
+            body.append("    items.push_back(element);")
+            body.append("  }")
+            body.append("  out.push_back(nlohmann::json{{\"items\", items}});")
+            body.append("}")
+        elif f.struct is not None:
+            body.append("ToPositional(m.%s, version, out);" % f.cpp)
         elif f.is_optional():
             body.append("if (!m.%s.has_value()) {" % f.cpp)
-            body.append("  j.push_back(nullptr);")
+            body.append("  out.push_back(nullptr);")
             body.append("} else {")
-            body.append("  j.push_back(%s);" % to_json_value(f, "*m." + f.cpp, gen))
+            body.append("  out.push_back(%s);" % to_json_value(f, "*m." + f.cpp, gen))
             body.append("}")
         else:
-            body.append("j.push_back(%s);" % to_json_value(f, "m." + f.cpp, gen))
+            body.append("out.push_back(%s);" % to_json_value(f, "m." + f.cpp, gen))
         out += gen.guard(cond, ["  " + l for l in body], 2)
-    out += ["  (void)m;", "  (void)version;", "  return j;", "}", ""]
+    out += ["  (void)m;", "  (void)version;", "  (void)out;", "}", ""]
 
-    out += ["absl::Status FromPositional(const nlohmann::json& j, int16_t version, %s* m) {" % s.qualified,
-            "  if (!j.is_array()) return absl::InvalidArgumentError(\"%s: expected an array\");" % s.name,
-            "  size_t at = 0;",
-            "  (void)version;"]
+    out += ["absl::Status FromPositional(const nlohmann::json& in, size_t& at, int16_t version, %s* m) {" % s.qualified,
+            "  (void)in;", "  (void)at;", "  (void)version;", "  (void)m;"]
     for f in s.fields:
+        kind(f)
         cond = nontagged_range(f, gen).cond(msg.valid)
         if cond == "false":
             continue
-        body = ["if (at >= j.size()) return absl::InvalidArgumentError(\"%s: missing %s\");" % (s.name, f.cpp),
-                "const nlohmann::json& v = j[at++];"]
+        if f.struct is not None and not f.is_array:
+            body = ["SAMSA_RETURN_IF_ERROR(FromPositional(in, at, version, &m->%s));" % f.cpp]
+            out += gen.guard(cond, ["  " + l for l in body], 2)
+            continue
+        body = ["if (at >= in.size()) return absl::InvalidArgumentError(\"%s: missing %s\");" % (s.name, f.cpp),
+                "const nlohmann::json& v = in[at++];"]
         if f.is_array:
+            p = ""
+            vec = "m->" + f.cpp
             if f.is_optional():
                 body.append("if (v.is_null()) {")
                 body.append("  m->%s.reset();" % f.cpp)
@@ -161,12 +179,16 @@ def positional_struct(s, msg, gen):
                 body.append("  m->%s.emplace();" % f.cpp)
                 vec = "(*m->%s)" % f.cpp
                 p = "  "
-            else:
-                vec = "m->" + f.cpp
-                p = ""
-            body.append(p + "for (const nlohmann::json& e : v) {")
+            body.append(p + "if (!v.is_object() || !v.contains(\"items\")) return absl::InvalidArgumentError(\"%s: %s is not an array\");" % (s.name, f.cpp))
+            body.append(p + "for (const nlohmann::json& e : v[\"items\"]) {")
             body.append(p + "  %s.emplace_back();" % vec)
-            body.append(p + "  " + from_json_value(f, "e", "%s.back()" % vec))
+            body.append(p + "  size_t e_at = 0;")
+            if f.struct is not None:
+                body.append(p + "  SAMSA_RETURN_IF_ERROR(FromPositional(e, e_at, version, &%s.back()));" % vec)
+            else:
+                body.append(p + "  if (!e.is_array() || e.size() != 1) return absl::InvalidArgumentError(\"%s: bad element\");" % s.name)
+                body.append(p + "  " + from_json_value(f, "e[e_at++]", "%s.back()" % vec))
+            body.append(p + "  if (e_at != e.size()) return absl::InvalidArgumentError(\"%s: element of %s has too many values\");" % (s.name, f.cpp))
             body.append(p + "}")
             if f.is_optional():
                 body.append("}")
@@ -180,14 +202,11 @@ def positional_struct(s, msg, gen):
         else:
             body.append(from_json_value(f, "v", "m->" + f.cpp))
         out += gen.guard(cond, ["  " + l for l in ["{"] + ["  " + b for b in body] + ["}"]], 2)
-    out += ["  if (at != j.size()) return absl::InvalidArgumentError(\"%s: too many values\");" % s.name,
-            "  return absl::OkStatus();", "}", ""]
+    out += ["  return absl::OkStatus();", "}", ""]
     return out
 
 
 def from_json_value(f, src, dst):
-    if f.struct is not None:
-        return "SAMSA_RETURN_IF_ERROR(FromPositional(%s, version, &%s));" % (src, dst)
     if f.elem == "uuid":
         return "SAMSA_RETURN_IF_ERROR(UuidFromJson(%s, &%s));" % (src, dst)
     if f.elem in ("bytes", "records"):
@@ -366,11 +385,16 @@ MessageType Make(int16_t api_key, bool is_request) {
     Reader r(bytes);
     SAMSA_RETURN_IF_ERROR(m.Read(r, version));
     if (!r.empty()) return absl::InvalidArgumentError(fmt::format("{} trailing bytes", r.remaining()));
-    return ToPositional(m, version);
+    nlohmann::json tokens = nlohmann::json::array();
+    ToPositional(m, version, tokens);
+    return tokens;
   };
   t.encode_positional = [](const nlohmann::json& j, int16_t version) -> absl::StatusOr<std::string> {
     T m;
-    SAMSA_RETURN_IF_ERROR(FromPositional(j, version, &m));
+    if (!j.is_array()) return absl::InvalidArgumentError("expected an array of tokens");
+    size_t at = 0;
+    SAMSA_RETURN_IF_ERROR(FromPositional(j, at, version, &m));
+    if (at != j.size()) return absl::InvalidArgumentError(fmt::format("{} tokens left over", j.size() - at));
     Writer w;
     m.Write(w, version);
     SAMSA_RETURN_IF_ERROR(w.status());
@@ -409,8 +433,8 @@ def generate(groups, out_dir, gen):
         m.root.qualified = m.name
         for s in m.all_structs():
             decls.append("void Populate(%s& m, int16_t version, uint32_t seed);" % s.qualified)
-            decls.append("[[maybe_unused]] nlohmann::json ToPositional(const %s& m, int16_t version);" % s.qualified)
-            decls.append("[[maybe_unused]] absl::Status FromPositional(const nlohmann::json& j, int16_t version, %s* m);" % s.qualified)
+            decls.append("[[maybe_unused]] void ToPositional(const %s& m, int16_t version, nlohmann::json& out);" % s.qualified)
+            decls.append("[[maybe_unused]] absl::Status FromPositional(const nlohmann::json& in, size_t& at, int16_t version, %s* m);" % s.qualified)
     body += decls + [""]
     for m in msgs:
         for s in m.all_structs():
