@@ -1,0 +1,187 @@
+// Framing (int32 size prefix) and request-envelope decoding.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "kafka/messages/messages.h"
+#include "kafka/protocol/frame.h"
+#include "kafka/protocol/request_envelope.h"
+#include "samsa/errors.h"
+
+namespace samsa::kafka {
+namespace {
+
+absl::Span<const uint8_t> Span(const std::string& s) {
+  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+std::string Frame(const std::string& payload) {
+  std::string out;
+  AppendFrame(payload, &out);
+  return out;
+}
+
+TEST_CASE("a frame parses whatever byte boundary the stream is split at", "[kafka][frame]") {
+  const std::vector<std::string> payloads = {"hello", "", std::string(300, 'x'), "z"};
+  std::string stream;
+  for (const std::string& p : payloads) stream += Frame(p);
+  CHECK(stream.substr(0, 9) == std::string("\x00\x00\x00\x05hello", 9));
+  for (size_t cut = 0; cut <= stream.size(); ++cut) {
+    FrameReader reader;
+    std::vector<std::string> got;
+    std::string payload;
+    reader.Append(std::string_view(stream).substr(0, cut));
+    while (reader.Next(&payload) == FrameStatus::kComplete) got.push_back(payload);
+    reader.Append(std::string_view(stream).substr(cut));
+    FrameStatus st;
+    while ((st = reader.Next(&payload)) == FrameStatus::kComplete) got.push_back(payload);
+    INFO("cut at " << cut);
+    CHECK(st == FrameStatus::kNeedMore);
+    CHECK(got == payloads);
+    CHECK(reader.buffered() == 0);
+  }
+  // Byte by byte.
+  FrameReader reader;
+  std::vector<std::string> got;
+  std::string payload;
+  for (char c : stream) {
+    reader.Append(std::string_view(&c, 1));
+    while (reader.Next(&payload) == FrameStatus::kComplete) got.push_back(payload);
+  }
+  CHECK(got == payloads);
+}
+
+TEST_CASE("ParseFrame says how many bytes are missing", "[kafka][frame]") {
+  const std::string f = Frame("abcdef");
+  FrameParse p = ParseFrame(Span(f).subspan(0, 2));
+  CHECK(p.status == FrameStatus::kNeedMore);
+  CHECK(p.bytes_needed == 2);
+  p = ParseFrame(Span(f).subspan(0, 7));
+  CHECK(p.status == FrameStatus::kNeedMore);
+  CHECK(p.bytes_needed == 3);
+  p = ParseFrame(Span(f));
+  REQUIRE(p.status == FrameStatus::kComplete);
+  CHECK(p.frame_bytes == 10);
+  CHECK(std::string(reinterpret_cast<const char*>(p.payload.data()), p.payload.size()) == "abcdef");
+}
+
+TEST_CASE("a negative or oversize frame is bad, and stays bad", "[kafka][frame]") {
+  const std::string negative("\xff\xff\xff\xfe", 4);
+  FrameParse p = ParseFrame(Span(negative));
+  CHECK(p.status == FrameStatus::kBad);
+  CHECK(ErrorCodeOf(p.error) == ErrorCode::kInvalidRequest);
+
+  // 104857601 bytes announced: one over socket.request.max.bytes.
+  const std::string oversize("\x06\x40\x00\x01", 4);
+  p = ParseFrame(Span(oversize));
+  CHECK(p.status == FrameStatus::kBad);
+  CHECK_THAT(std::string(p.error.message()), Catch::Contains("socket.request.max.bytes"));
+  const std::string at_limit("\x06\x40\x00\x00", 4);
+  CHECK(ParseFrame(Span(at_limit)).status == FrameStatus::kNeedMore);
+
+  FrameReader small(10);
+  small.Append(Frame("0123456789"));
+  std::string payload;
+  CHECK(small.Next(&payload) == FrameStatus::kComplete);
+  small.Append(Frame("0123456789a"));
+  CHECK(small.Next(&payload) == FrameStatus::kBad);
+  small.Append(Frame("ok"));
+  CHECK(small.Next(&payload) == FrameStatus::kBad);
+  CHECK_FALSE(small.error().ok());
+}
+
+std::string RequestPayload(const auto& request, int16_t version, int32_t correlation_id) {
+  Writer w;
+  REQUIRE(WriteRequestFrame(correlation_id, std::string("client"), version, request, w).ok());
+  std::string frame = w.Release();
+  return frame.substr(4);
+}
+
+TEST_CASE("a request envelope yields header, API and body", "[kafka][frame][envelope]") {
+  FetchRequest fetch;
+  fetch.max_wait_ms = 250;
+  fetch.topics.emplace_back().topic = "t";
+  for (int16_t version : {4, 12}) {
+    const std::string payload = RequestPayload(fetch, version, 42);
+    RequestEnvelope env;
+    REQUIRE(DecodeRequestEnvelope(Span(payload), &env).ok());
+    CHECK(env.header.request_api_key == 1);
+    CHECK(env.header.request_api_version == version);
+    CHECK(env.header.correlation_id == 42);
+    CHECK(env.header.client_id == std::optional<std::string>("client"));
+    CHECK(env.header_version == (version >= 12 ? 2 : 1));
+    REQUIRE(env.api != nullptr);
+    CHECK(env.api->key == ApiKey::kFetch);
+    FetchRequest back;
+    REQUIRE(DecodeRequestBody(env, &back).ok());
+    CHECK(back == fetch);
+    HeartbeatRequest wrong;
+    CHECK_FALSE(DecodeRequestBody(env, &wrong).ok());
+  }
+}
+
+TEST_CASE("trailing bytes after a request body are an error", "[kafka][frame][envelope]") {
+  const std::string payload = RequestPayload(HeartbeatRequest(), 0, 1) + "x";
+  RequestEnvelope env;
+  REQUIRE(DecodeRequestEnvelope(Span(payload), &env).ok());
+  HeartbeatRequest back;
+  const absl::Status s = DecodeRequestBody(env, &back);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("1 trailing bytes"));
+}
+
+TEST_CASE("an unknown API key or version is UNSUPPORTED_VERSION with the correlation id", "[kafka][frame][envelope]") {
+  const std::string unknown_key("\x03\xe7\x00\x00\x00\x00\x00\x09\x00\x00", 10);  // key 999
+  RequestEnvelope env;
+  absl::Status s = DecodeRequestEnvelope(Span(unknown_key), &env);
+  CHECK(ErrorCodeOf(s) == ErrorCode::kUnsupportedVersion);
+  CHECK(env.header.correlation_id == 9);
+  CHECK(env.api == nullptr);
+
+  const std::string fetch_v99("\x00\x01\x00\x63\x00\x00\x00\x0b\x00\x01x", 11);
+  s = DecodeRequestEnvelope(Span(fetch_v99), &env);
+  CHECK(ErrorCodeOf(s) == ErrorCode::kUnsupportedVersion);
+  CHECK(env.header.correlation_id == 11);
+  CHECK(env.header.client_id == std::optional<std::string>("x"));
+  REQUIRE(env.api != nullptr);
+  CHECK(env.api->key == ApiKey::kFetch);
+
+  const std::string short_header("\x00\x01\x00\x04\x00", 5);
+  s = DecodeRequestEnvelope(Span(short_header), &env);
+  CHECK(ErrorCodeOf(s) == ErrorCode::kInvalidRequest);
+}
+
+TEST_CASE("ApiVersions of an unsupported version is answered with v0, error 35 and its range",
+          "[kafka][frame][envelope]") {
+  // A future client asks for ApiVersions v127 with a v2 header.
+  const std::string request("\x00\x12\x00\x7f\x00\x00\x00\x05\x00\x01" "c" "\x00", 12);
+  RequestEnvelope env;
+  REQUIRE(ErrorCodeOf(DecodeRequestEnvelope(Span(request), &env)) == ErrorCode::kUnsupportedVersion);
+  Writer w;
+  WriteUnsupportedApiVersionsFrame(env.header.correlation_id, w);
+  REQUIRE(w.status().ok());
+  CHECK(w.Release() == std::string("\x00\x00\x00\x10"       // size 16
+                                   "\x00\x00\x00\x05"       // header v0: correlation id 5
+                                   "\x00\x23"               // error_code 35 UNSUPPORTED_VERSION
+                                   "\x00\x00\x00\x01"       // api_keys: 1 entry
+                                   "\x00\x12\x00\x00\x00\x04",  // ApiVersions 0-4
+                                   20));
+}
+
+TEST_CASE("response frames carry the header version of their API", "[kafka][frame]") {
+  Writer w;
+  REQUIRE(WriteResponseFrame(77, 12, HeartbeatResponse(), w).ok() == false);  // Heartbeat has no v12
+  Writer ok;
+  REQUIRE(WriteResponseFrame(77, 4, HeartbeatResponse(), ok).ok());
+  // size 12 | correlation id | header tags | throttle_time_ms | error_code | body tags
+  CHECK(ok.Release() == std::string("\x00\x00\x00\x0c\x00\x00\x00\x4d\x00\x00\x00\x00\x00\x00\x00\x00", 16));
+  Writer api;
+  ApiVersionsResponse response;
+  REQUIRE(WriteResponseFrame(1, 3, response, api).ok());
+  // ApiVersions v3: header v0 (no tag byte after the correlation id).
+  CHECK(api.Release().substr(0, 11) == std::string("\x00\x00\x00\x0c\x00\x00\x00\x01\x00\x00\x01", 11));
+}
+
+}  // namespace
+}  // namespace samsa::kafka

@@ -1,0 +1,213 @@
+// Mutation fuzzing of the request decoder: request frames of every API and
+// version (header + populated body) get random damage (bit flips, byte
+// stores, interesting int32s and varints, truncation, extension, insertion,
+// deletion) and are decoded as the server would: envelope, then body. Nothing
+// may crash (ASan/UBSan run this suite) and no single allocation may be
+// absurd for the input's size. Responses get the same treatment at the body
+// level. SAMSA_FUZZ_SEED / SAMSA_FUZZ_ITERATIONS rerun with another seed or
+// longer.
+#include <atomic>
+#include <cstdint>
+#include <cstdlib>
+#include <limits>
+#include <new>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "kafka/messages/messages.h"
+#include "kafka/messages/testing.h"
+#include "kafka/protocol/request_envelope.h"
+#include "util/endian.h"
+
+namespace {
+// The largest single allocation while `g_track` is set.
+std::atomic<bool> g_track{false};
+std::atomic<size_t> g_largest{0};
+
+void* Allocate(size_t n) {
+  if (g_track.load(std::memory_order_relaxed)) {
+    size_t prev = g_largest.load(std::memory_order_relaxed);
+    while (n > prev && !g_largest.compare_exchange_weak(prev, n)) {
+    }
+  }
+  void* p = std::malloc(n == 0 ? 1 : n);
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
+}
+}  // namespace
+
+void* operator new(size_t n) { return Allocate(n); }
+void* operator new[](size_t n) { return Allocate(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
+// Every non-aligned form is replaced, so that what one allocates the other
+// frees (ASan checks the pairing).
+void* operator new(size_t n, const std::nothrow_t&) noexcept {
+  try {
+    return Allocate(n);
+  } catch (const std::bad_alloc&) {
+    return nullptr;
+  }
+}
+void* operator new[](size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+
+namespace samsa::kafka {
+namespace {
+
+using testing::AllMessageTypes;
+using testing::MessageType;
+
+struct Seed {
+  const MessageType* type;
+  int16_t version;
+  bool frame;  // a whole request payload (header + body), else a body
+  std::string bytes;
+};
+
+std::vector<Seed> Seeds() {
+  std::vector<Seed> out;
+  for (const MessageType& type : AllMessageTypes()) {
+    if (type.api_key < 0) continue;
+    const ApiInfo* api = FindApi(type.api_key);
+    for (int16_t v = type.min_version; v <= type.max_version; ++v) {
+      for (uint32_t s = 0; s < 3; ++s) {
+        absl::StatusOr<std::string> body = type.populated_bytes(v, s);
+        REQUIRE(body.ok());
+        if (!type.is_request) {
+          out.push_back({&type, v, false, *body});
+          continue;
+        }
+        RequestHeader header;
+        header.request_api_key = type.api_key;
+        header.request_api_version = v;
+        header.correlation_id = static_cast<int32_t>(s);
+        header.client_id = "fuzz";
+        Writer w;
+        header.Write(w, RequestHeaderVersion(*api, v));
+        out.push_back({&type, v, true, w.Release() + *body});
+      }
+    }
+  }
+  return out;
+}
+
+void Mutate(std::mt19937_64& rng, std::string* b) {
+  static constexpr uint8_t kBytes[] = {0x00, 0x01, 0x7F, 0x80, 0xFF, 0xFE, 0x02, 0x03};
+  static constexpr int32_t kInts[] = {0, 1, -1, -2, 2, 0x7FFFFFFF, std::numeric_limits<int32_t>::min(),
+                                      0x10000, 0x7FFF, 0x40000000};
+  const auto pos = [&]() -> size_t { return b->empty() ? 0 : rng() % b->size(); };
+  switch (rng() % 9) {
+    case 0:
+      if (!b->empty()) (*b)[pos()] ^= static_cast<char>(1 << (rng() % 8));
+      break;
+    case 1:
+      if (!b->empty()) (*b)[pos()] = static_cast<char>(rng());
+      break;
+    case 2:
+      if (!b->empty()) (*b)[pos()] = static_cast<char>(kBytes[rng() % std::size(kBytes)]);
+      break;
+    case 3:
+      b->resize(rng() % (b->size() + 1));
+      break;
+    case 4:
+      for (int n = 1 + static_cast<int>(rng() % 32); n > 0; --n) b->push_back(static_cast<char>(rng()));
+      break;
+    case 5:
+      if (b->size() >= 4) {
+        const size_t p = pos();
+        if (p + 4 <= b->size()) StoreBE32(b->data() + p, static_cast<uint32_t>(kInts[rng() % std::size(kInts)]));
+      }
+      break;
+    case 6:
+      b->insert(b->begin() + static_cast<std::ptrdiff_t>(b->empty() ? 0 : rng() % (b->size() + 1)),
+                static_cast<char>(rng()));
+      break;
+    case 7:
+      if (!b->empty()) b->erase(b->begin() + static_cast<std::ptrdiff_t>(rng() % b->size()));
+      break;
+    case 8:  // a big unsigned varint (compact lengths, tag counts)
+      if (b->size() >= 5) {
+        const size_t p = pos();
+        if (p + 5 <= b->size()) b->replace(p, 5, std::string("\xff\xff\xff\xff\x07", 5));
+      }
+      break;
+  }
+}
+
+absl::Span<const uint8_t> Span(const std::string& s) {
+  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
+TEST_CASE("mutation fuzz: request and response decoding never crashes or allocates absurdly", "[kafka][fuzz]") {
+  uint64_t seed = 0x5A115A;
+  if (const char* env = std::getenv("SAMSA_FUZZ_SEED")) seed = std::strtoull(env, nullptr, 0);
+  int iterations = 20000;
+  if (const char* env = std::getenv("SAMSA_FUZZ_ITERATIONS")) iterations = std::atoi(env);
+  const std::vector<Seed> seeds = Seeds();
+
+  // Unmutated seeds decode.
+  for (const Seed& s : seeds) {
+    INFO(s.type->name << " v" << s.version);
+    if (!s.frame) {
+      REQUIRE(s.type->decode(Span(s.bytes), s.version).ok());
+      continue;
+    }
+    RequestEnvelope env;
+    REQUIRE(DecodeRequestEnvelope(Span(s.bytes), &env).ok());
+    REQUIRE(s.type->decode(env.body, s.version).ok());
+  }
+
+  std::mt19937_64 rng(seed);
+  int envelope_failed = 0, body_failed = 0, valid = 0;
+  for (int it = 0; it < iterations; ++it) {
+    const Seed& original = seeds[rng() % seeds.size()];
+    std::string b = original.bytes;
+    const int mutations = 1 + static_cast<int>(rng() % 4);
+    for (int m = 0; m < mutations; ++m) Mutate(rng, &b);
+    INFO("seed " << seed << " (SAMSA_FUZZ_SEED), iteration " << it << ": " << original.type->name << " v"
+                 << original.version << ", size " << b.size());
+    g_largest = 0;
+    g_track = true;
+    bool ok;
+    if (original.frame) {
+      RequestEnvelope env;
+      if (!DecodeRequestEnvelope(Span(b), &env).ok()) {
+        ++envelope_failed;
+        ok = false;
+      } else {
+        // The (possibly mutated) header names the API and version.
+        const MessageType* type = nullptr;
+        for (const MessageType& t : AllMessageTypes()) {
+          if (t.is_request && t.api_key == env.header.request_api_key) type = &t;
+        }
+        REQUIRE(type != nullptr);
+        ok = type->decode(env.body, env.header.request_api_version).ok();
+        if (!ok) ++body_failed;
+      }
+    } else {
+      ok = original.type->decode(Span(b), original.version).ok();
+      if (!ok) ++body_failed;
+    }
+    g_track = false;
+    if (ok) ++valid;
+    // Allocations follow the input: strings and reserves are bounded by the
+    // bytes present (and arrays reserve at most 1024 elements up front).
+    REQUIRE(g_largest.load() <= 64 * b.size() + 512 * 1024);
+  }
+  INFO("envelope failed " << envelope_failed << ", body failed " << body_failed << ", valid " << valid);
+  if (iterations >= 20000) {
+    CHECK(envelope_failed > 100);
+    CHECK(body_failed > 1000);
+    CHECK(valid > 1000);
+  }
+}
+
+}  // namespace
+}  // namespace samsa::kafka
