@@ -23,9 +23,10 @@
 // delivery.timeout.ms has passed since the record was sent.
 //
 // With linger.ms=0, a Send() that finds its partition with nothing queued or
-// in flight and the sender idle ships the record itself, on the calling
-// thread (no hand-off to the sender): its future is complete and its callback
-// has run when Send() returns. Records queued meanwhile go to the sender as
+// in flight, the sender idle, and the producer's previous Send() more than
+// 5 us ago ships the record itself, on the calling thread (no hand-off to the
+// sender): its future is complete and its callback has run when Send()
+// returns. Back-to-back sends go through the sender, which batches them. Records queued meanwhile go to the sender as
 // above; a retry is always the sender's, so Send() never waits on a back-off.
 //
 // Records sent by one producer to one partition are stored in the order Send()
