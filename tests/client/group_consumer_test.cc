@@ -328,5 +328,80 @@ TEST_CASE("group calls refuse bad use with clear errors", "[group][errors]") {
         ErrorCode::kInvalidTopicException);
 }
 
+// Commits a consumer's positions whenever partitions are taken from it.
+struct CommitOnRevoke : ConsumerRebalanceListener {
+  Consumer* consumer = nullptr;
+  int commits = 0;
+  void OnPartitionsRevoked(const std::vector<TopicPartition>& partitions) override {
+    REQUIRE(consumer->CommitSync().ok());
+    ++commits;
+  }
+};
+
+TEST_CASE("a group committing on revocation loses and repeats nothing while members come and go",
+          "[group][rebalance]") {
+  GroupFixture f;
+  constexpr int kPartitions = 4;
+  f.Topic("orders", kPartitions);
+  struct Member {
+    std::unique_ptr<Consumer> consumer;
+    CommitOnRevoke listener;
+  };
+  std::vector<std::unique_ptr<Member>> members;
+  std::vector<Consumer*> active;
+  auto join = [&](const std::string& name) {
+    auto m = std::make_unique<Member>();
+    m->consumer = f.MakeConsumer(f.Config(name));
+    m->listener.consumer = m->consumer.get();
+    REQUIRE(m->consumer->Subscribe({"orders"}, &m->listener).ok());
+    active.push_back(m->consumer.get());
+    members.push_back(std::move(m));
+  };
+  std::map<TopicPartition, std::vector<int64_t>> seen;
+  auto poll_all = [&] {
+    for (Consumer* c : active) {
+      auto polled = c->Poll(absl::ZeroDuration());
+      REQUIRE(polled.ok());
+      for (const auto& r : *polled) seen[r.topic_partition()].push_back(r.offset);
+    }
+    f.clock.Advance(absl::Milliseconds(500));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  };
+  join("a");
+  int produced = 0;
+  for (int round = 0; round < 60; ++round) {
+    for (int p = 0; p < kPartitions; ++p) f.Produce({"orders", p}, 3, "r");
+    produced += 3 * kPartitions;
+    if (round == 5) join("b");
+    if (round == 15) join("c");
+    if (round == 25) {
+      // a leaves: its listener commits what it read before the others take over.
+      REQUIRE(active.front()->Close().ok());
+      active.erase(active.begin());
+    }
+    if (round == 35) join("d");
+    poll_all();
+  }
+  for (int i = 0; i < 200; ++i) {
+    size_t total = 0;
+    for (const auto& [tp, offsets] : seen) total += offsets.size();
+    if (total >= static_cast<size_t>(produced)) break;
+    poll_all();
+  }
+  // Every record exactly once, in order per partition.
+  for (int p = 0; p < kPartitions; ++p) {
+    const std::vector<int64_t>& offsets = seen[{"orders", p}];
+    INFO("partition " << p);
+    REQUIRE(offsets.size() == static_cast<size_t>(produced / kPartitions));
+    for (size_t i = 0; i < offsets.size(); ++i) REQUIRE(offsets[i] == static_cast<int64_t>(i));
+  }
+  int revocations = 0;
+  for (const auto& m : members) revocations += m->listener.commits;
+  CHECK(revocations >= 4);  // every join and the leave revoked (EAGER)
+  size_t owned = 0;
+  for (Consumer* c : active) owned += c->Assignment().size();
+  CHECK(owned == kPartitions);
+}
+
 }  // namespace
 }  // namespace samsa
