@@ -110,6 +110,11 @@ void LogCleaner::Shutdown() {
   if (scheduler != nullptr) scheduler->Shutdown();
 }
 
+void LogCleaner::AwaitIdle() {
+  MutexLock lock(&scheduler_mu_);
+  if (scheduler_ != nullptr) scheduler_->AwaitIdle();
+}
+
 std::map<TopicPartition, Offset> LogCleaner::checkpoint() const {
   MutexLock lock(&mu_);
   return checkpoint_;

@@ -137,6 +137,9 @@ class LogCleaner {
   void Startup();
   // Stops them; a pass in progress is abandoned at its next batch boundary.
   void Shutdown();
+  // Waits until no background pass is due at the clock's time or running
+  // (tests: advance a ManualClock by log.cleaner.backoff.ms, then wait).
+  void AwaitIdle();
 
   // Whether and how much `log` needs cleaning now.
   CleanableLog Cleanable(const Log& log) const;
