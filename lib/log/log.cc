@@ -706,10 +706,17 @@ absl::Status Log::ReplaceSegments(const std::shared_ptr<LogSegment>& cleaned,
     for (const auto& segment : old) segments_.erase(segment->base_offset());
     segments_.emplace(cleaned->base_offset(), cleaned);
   }
-  // 3. Old files -> .deleted -> gone; 4. .swap -> final names, durably.
+  // 3. Old files -> .deleted, durably before step 4 (so that no crash can
+  // keep the final names of the cleaned segment beside the old segments),
+  // then gone; 4. .swap -> final names, durably.
   for (const auto& segment : old) {
     s = segment->ChangeFileSuffixes("", ".deleted");
-    if (s.ok()) s = segment->DeleteFiles();
+    if (!s.ok()) return GoOffline(s, "deleting a segment replaced by a cleaned one");
+  }
+  s = env_->SyncDir(options_.dir);
+  if (!s.ok()) return GoOffline(s, "deleting a segment replaced by a cleaned one");
+  for (const auto& segment : old) {
+    s = segment->DeleteFiles();
     if (!s.ok()) return GoOffline(s, "deleting a segment replaced by a cleaned one");
   }
   s = cleaned->ChangeFileSuffixes(".swap", "");

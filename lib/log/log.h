@@ -197,8 +197,9 @@ class Log {
   // active one). Steps, each a point a crash may stop at (Log::Open finishes
   // or discards the work): rename the cleaned files to ".swap" and sync the
   // directory; swap the segments in memory (readers holding an old segment
-  // keep reading it); rename the old files to ".deleted" and delete them;
-  // rename the ".swap" files to their final names and sync the directory.
+  // keep reading it); rename the old files to ".deleted", sync the directory
+  // and delete them; rename the ".swap" files to their final names and sync
+  // the directory.
   // Aborted (status kAborted, the cleaned files deleted, nothing changed) when
   // the log was closed or truncated since `truncations`, or any of `old` left
   // the log meanwhile (retention). A failure once the swap began takes the
