@@ -245,7 +245,8 @@ std::vector<CleanerStats> LogCleaner::CleanLogs() {
   return done;
 }
 
-absl::Status LogCleaner::BuildOffsetMap(const std::vector<std::shared_ptr<LogSegment>>& segments,
+absl::Status LogCleaner::BuildOffsetMap(const Log& log,
+                                        const std::vector<std::shared_ptr<LogSegment>>& segments,
                                         Offset start, Offset end, CleanerStats* stats) {
   map_->Clear();
   for (size_t i = 0; i < segments.size(); ++i) {
@@ -253,6 +254,7 @@ absl::Status LogCleaner::BuildOffsetMap(const std::vector<std::shared_ptr<LogSeg
     const Offset next_start =
         i + 1 < segments.size() ? std::min(segments[i + 1]->base_offset(), end) : end;
     if (next_start <= start || segment.base_offset() >= end) continue;
+    SAMSA_RETURN_IF_ERROR(CheckNotAborted(log));
     const int64_t from = segment.offset_index().Lookup(start).position;
     BatchIterator it(segment.log_file(), from, segment.size(), BatchIterator::Mode::kVerifiedCrc);
     while (true) {
@@ -313,7 +315,7 @@ absl::StatusOr<CleanerStats> LogCleaner::Clean(Log& log, const CleanableLog& cle
     stats.delete_horizon_ms = segment->LargestTimestamp() - config.delete_retention_ms;
   }
 
-  SAMSA_RETURN_IF_ERROR(BuildOffsetMap(segments, cleanable.first_dirty_offset,
+  SAMSA_RETURN_IF_ERROR(BuildOffsetMap(log, segments, cleanable.first_dirty_offset,
                                        cleanable.first_uncleanable_offset, &stats));
   stats.map_entries = map_->size();
   const Offset end(map_->latest_offset() + 1);

@@ -21,8 +21,9 @@
 //   - Delete horizon (Kafka's pre-3.1 rule): the "last modified" time of the
 //     last segment of the clean section minus delete.retention.ms, where samsa
 //     uses the segment's largest record timestamp (LogSegment::
-//     LargestTimestamp) in place of the file's mtime; a tombstone in a
-//     segment whose largest timestamp is <= the horizon is dropped.
+//     LargestTimestamp) in place of the file's mtime (a segment without
+//     records counts the clock time it was created or opened at); a tombstone
+//     in a segment whose largest timestamp is <= the horizon is dropped.
 //   - Each group is written to "<base>.log.cleaned" (+ .index/.timeindex),
 //     flushed, and swapped in by Log::ReplaceSegments (crash-safe; see there).
 //   - The first dirty offset becomes the end of what was mapped; it is kept
@@ -165,7 +166,8 @@ class LogCleaner {
                           const std::vector<std::shared_ptr<LogSegment>>& group,
                           int64_t delete_horizon_ms, CleanerStats* stats)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
-  absl::Status BuildOffsetMap(const std::vector<std::shared_ptr<LogSegment>>& segments,
+  absl::Status BuildOffsetMap(const Log& log,
+                              const std::vector<std::shared_ptr<LogSegment>>& segments,
                               Offset start, Offset end, CleanerStats* stats)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(pass_mu_);
   absl::Status CheckNotAborted(const Log& log) const;

@@ -208,8 +208,18 @@ TEST_CASE("compaction keeps the latest value of each key at its original offset"
   const Offset leo = f.log->log_end_offset();
   const Offset active_base = f.log->segment_base_offsets().back();
   const auto before = f.All();
+  // A reader in the middle of the first segment when the swap happens.
+  const std::shared_ptr<LogSegment> held = f.log->Snapshot().segments.front();
 
   const CleanerStats stats = f.Clean();
+  REQUIRE(f.log->Snapshot().segments.front() != held);
+  absl::StatusOr<std::optional<SegmentReadResult>> old_read =
+      held->Read(Offset(0), 1 << 20, held->size(), true);
+  REQUIRE(old_read.ok());
+  REQUIRE(old_read->has_value());
+  const auto old_records = DecodeAll((*old_read)->records.view());
+  REQUIRE_FALSE(old_records.empty());
+  for (const auto& r : old_records) REQUIRE(f.appended[r.offset] == r);
   REQUIRE(stats.cleaned);
   REQUIRE(stats.first_dirty_offset == Offset(0));
   REQUIRE(stats.end_offset == active_base);
