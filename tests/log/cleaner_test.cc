@@ -60,9 +60,10 @@ struct KV {
   std::optional<std::string> value;
 };
 
-std::string BuildBatch(const std::vector<KV>& records, int64_t timestamp,
-                       CompressionType compression = CompressionType::kNone,
-                       record::RecordBatchOptions options = {}) {
+// No Catch assertion inside: safe on a test's own threads.
+absl::StatusOr<std::string> TryBuildBatch(const std::vector<KV>& records, int64_t timestamp,
+                                          CompressionType compression = CompressionType::kNone,
+                                          record::RecordBatchOptions options = {}) {
   options.compression = compression;
   record::RecordBatchBuilder builder(options);
   for (size_t i = 0; i < records.size(); ++i) {
@@ -72,7 +73,13 @@ std::string BuildBatch(const std::vector<KV>& records, int64_t timestamp,
     if (r.value) value = *r.value;
     builder.Append(timestamp + static_cast<int64_t>(i), key, value);
   }
-  absl::StatusOr<std::string> batch = builder.Build();
+  return builder.Build();
+}
+
+std::string BuildBatch(const std::vector<KV>& records, int64_t timestamp,
+                       CompressionType compression = CompressionType::kNone,
+                       record::RecordBatchOptions options = {}) {
+  absl::StatusOr<std::string> batch = TryBuildBatch(records, timestamp, compression, options);
   REQUIRE(batch.ok());
   return *std::move(batch);
 }
@@ -757,9 +764,13 @@ TEST_CASE("appends continue while a cleaning pass runs", "[log][cleaner]") {
     int i = 0;
     while (!stop.load() || i < 200) {
       const std::string value = fmt::format("hot-{}", i);
-      absl::StatusOr<LogAppendInfo> info = f.log->AppendAsLeader(
-          BuildBatch({{"hot", value}, {fmt::format("w{}", i % 7), value}}, 1'700'000'000'000 + i),
-          0);
+      absl::StatusOr<std::string> batch =
+          TryBuildBatch({{"hot", value}, {fmt::format("w{}", i % 7), value}}, 1'700'000'000'000 + i);
+      if (!batch.ok()) {
+        failed = true;
+        return;
+      }
+      absl::StatusOr<LogAppendInfo> info = f.log->AppendAsLeader(*std::move(batch), 0);
       if (!info.ok()) {
         failed = true;
         return;
