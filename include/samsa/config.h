@@ -74,6 +74,9 @@ struct BrokerConfig {
   double log_cleaner_min_cleanable_ratio = 0.5;       // log.cleaner.min.cleanable.ratio
   int64_t log_cleaner_min_compaction_lag_ms = 0;      // log.cleaner.min.compaction.lag.ms
   int64_t log_cleaner_backoff_ms = 15000;             // log.cleaner.backoff.ms
+  int64_t log_cleaner_dedupe_buffer_size = 134217728; // log.cleaner.dedupe.buffer.size
+  double log_cleaner_io_buffer_load_factor = 0.9;     // log.cleaner.io.buffer.load.factor
+  int64_t log_cleaner_max_compaction_lag_ms = kLongMax;  // log.cleaner.max.compaction.lag.ms
   int64_t log_segment_delete_delay_ms = 60000;        // log.segment.delete.delay.ms
   int32_t num_partitions = 1;                         // num.partitions
   int16_t default_replication_factor = 1;             // default.replication.factor

@@ -103,6 +103,7 @@ absl::Status Broker::Impl::Load() {
   options.env = env_;
   options.log_dirs = log_dirs_;
   options.default_config = DefaultLogConfig(config_);
+  options.cleaner = CleanerConfigFor(config_);
   options.config_for_topic = [this](const std::string& topic) ABSL_NO_THREAD_SAFETY_ANALYSIS {
     const TopicInfo* info = registry_.Find(topic);
     if (info == nullptr) return DefaultLogConfig(config_);

@@ -36,6 +36,7 @@ LogManager* Broker::Impl::LogManagerFor(const TopicInfo& info) {
     options.env = memory_env_.get();
     options.log_dirs = {kMemoryLogDir};
     options.default_config = DefaultLogConfig(config_);
+    options.cleaner = CleanerConfigFor(config_);
     absl::StatusOr<std::unique_ptr<LogManager>> manager = LogManager::Open(std::move(options));
     if (!manager.ok()) return nullptr;  // a MemEnv does not fail to open
     memory_logs_ = *std::move(manager);

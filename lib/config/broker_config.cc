@@ -31,8 +31,7 @@ constexpr const char* kAcceptedKeys[] = {
     "group.max.session.timeout.ms", "inter.broker.protocol.version", "log.message.format.version",
     "log.preallocate", "log.message.timestamp.difference.max.ms",
     "log.message.downconversion.enable", "log.cleaner.io.max.bytes.per.second",
-    "log.cleaner.dedupe.buffer.size", "log.cleaner.io.buffer.size", "log.cleaner.io.buffer.load.factor",
-    "log.cleaner.max.compaction.lag.ms", "log.cleaner.backoff.ms", "authorizer.class.name",
+    "log.cleaner.io.buffer.size", "authorizer.class.name",
     "super.users", "allow.everyone.if.no.acl.found", "security.inter.broker.protocol",
     "sasl.mechanism.inter.broker.protocol", "principal.builder.class", "request.timeout.ms",
     "max.connections", "max.connections.per.ip", "max.connections.per.ip.overrides",
@@ -97,6 +96,9 @@ absl::StatusOr<BrokerConfig> BrokerConfig::FromProperties(const Properties& prop
   SAMSA_RETURN_IF_ERROR(r.Double("log.cleaner.min.cleanable.ratio", &c.log_cleaner_min_cleanable_ratio, 0, 1));
   SAMSA_RETURN_IF_ERROR(r.Long("log.cleaner.min.compaction.lag.ms", &c.log_cleaner_min_compaction_lag_ms, 0));
   SAMSA_RETURN_IF_ERROR(r.Long("log.cleaner.backoff.ms", &c.log_cleaner_backoff_ms, 0));
+  SAMSA_RETURN_IF_ERROR(r.Long("log.cleaner.dedupe.buffer.size", &c.log_cleaner_dedupe_buffer_size, 0));
+  SAMSA_RETURN_IF_ERROR(r.Double("log.cleaner.io.buffer.load.factor", &c.log_cleaner_io_buffer_load_factor, 0, 1));
+  SAMSA_RETURN_IF_ERROR(r.Long("log.cleaner.max.compaction.lag.ms", &c.log_cleaner_max_compaction_lag_ms, 1));
   SAMSA_RETURN_IF_ERROR(r.Long("log.segment.delete.delay.ms", &c.log_segment_delete_delay_ms, 0));
   SAMSA_RETURN_IF_ERROR(r.Int("num.partitions", &c.num_partitions, 1));
   SAMSA_RETURN_IF_ERROR(r.Short("default.replication.factor", &c.default_replication_factor, 1));
@@ -175,6 +177,16 @@ int64_t BrokerConfig::LogFlushIntervalMs() const {
   return log_flush_interval_ms ? *log_flush_interval_ms : log_flush_scheduler_interval_ms;
 }
 
+LogCleanerConfig CleanerConfigFor(const BrokerConfig& broker) {
+  LogCleanerConfig c;
+  c.enable = broker.log_cleaner_enable;
+  c.threads = broker.log_cleaner_threads;
+  c.dedupe_buffer_size = broker.log_cleaner_dedupe_buffer_size;
+  c.io_buffer_load_factor = broker.log_cleaner_io_buffer_load_factor;
+  c.backoff_ms = broker.log_cleaner_backoff_ms;
+  return c;
+}
+
 LogConfig DefaultLogConfig(const BrokerConfig& broker) {
   LogConfig c;
   c.segment_bytes = broker.log_segment_bytes;
@@ -199,6 +211,7 @@ LogConfig DefaultLogConfig(const BrokerConfig& broker) {
   c.delete_retention_ms = broker.log_cleaner_delete_retention_ms;
   c.min_cleanable_dirty_ratio = broker.log_cleaner_min_cleanable_ratio;
   c.min_compaction_lag_ms = broker.log_cleaner_min_compaction_lag_ms;
+  c.max_compaction_lag_ms = broker.log_cleaner_max_compaction_lag_ms;
   c.min_insync_replicas = broker.min_insync_replicas;
   c.compression_type = broker.compression_type;
   return c;

@@ -24,7 +24,6 @@ const std::map<std::string, std::string>& PassiveTopicConfigs() {
       {"leader.replication.throttled.replicas", ""},
       {"local.retention.bytes", "-2"},
       {"local.retention.ms", "-2"},
-      {"max.compaction.lag.ms", "9223372036854775807"},
       {"message.downconversion.enable", "true"},
       {"message.format.version", "3.0-IV1"},
       {"message.timestamp.difference.max.ms", "9223372036854775807"},
@@ -58,7 +57,8 @@ const std::vector<std::string>& TopicConfigNames() {
   static const auto* names = [] {
     auto* v = new std::vector<std::string>{
         "cleanup.policy", "compression.type", "delete.retention.ms", "file.delete.delay.ms",
-        "flush.messages", "flush.ms", "index.interval.bytes", "max.message.bytes",
+        "flush.messages", "flush.ms", "index.interval.bytes", "max.compaction.lag.ms",
+        "max.message.bytes",
         "message.timestamp.type", "min.cleanable.dirty.ratio", "min.compaction.lag.ms",
         "min.insync.replicas", "retention.bytes", "retention.ms", "segment.bytes",
         "segment.index.bytes", "segment.jitter.ms", "segment.ms"};
@@ -122,10 +122,11 @@ absl::StatusOr<LogConfig> ApplyTopicConfigs(const LogConfig& defaults, const Pro
   SAMSA_RETURN_IF_ERROR(r.Long("segment.jitter.ms", &c.segment_jitter_ms, 0));
   SAMSA_RETURN_IF_ERROR(r.Long("segment.ms", &c.segment_ms, 1));
   // Check the passive keys' types too, so a bad value is refused as Kafka would.
-  for (const char* key : {"max.compaction.lag.ms", "message.timestamp.difference.max.ms",
-                          "message.timestamp.before.max.ms", "message.timestamp.after.max.ms"}) {
+  SAMSA_RETURN_IF_ERROR(r.Long("max.compaction.lag.ms", &c.max_compaction_lag_ms, 1));
+  for (const char* key : {"message.timestamp.difference.max.ms", "message.timestamp.before.max.ms",
+                          "message.timestamp.after.max.ms"}) {
     int64_t ignored = 0;
-    SAMSA_RETURN_IF_ERROR(r.Long(key, &ignored, std::string_view(key) == "max.compaction.lag.ms" ? 1 : 0));
+    SAMSA_RETURN_IF_ERROR(r.Long(key, &ignored, 0));
   }
   for (const char* key : {"local.retention.bytes", "local.retention.ms"}) {
     int64_t ignored = 0;
@@ -148,6 +149,7 @@ std::vector<ConfigEntry> DescribeTopicConfig(const LogConfig& c, const Propertie
       {"flush.messages", std::to_string(c.flush_messages)},
       {"flush.ms", std::to_string(c.flush_ms)},
       {"index.interval.bytes", std::to_string(c.index_interval_bytes)},
+      {"max.compaction.lag.ms", std::to_string(c.max_compaction_lag_ms)},
       {"max.message.bytes", std::to_string(c.max_message_bytes)},
       {"message.timestamp.type", c.message_timestamp_type == record::TimestampType::kLogAppendTime
                                      ? "LogAppendTime" : "CreateTime"},

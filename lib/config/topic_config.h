@@ -14,6 +14,8 @@ namespace samsa {
 // The topic defaults a broker's settings give (segment.bytes from
 // log.segment.bytes, retention.ms from log.retention.*, ...).
 LogConfig DefaultLogConfig(const BrokerConfig& broker);
+// The log cleaner's settings from the broker's log.cleaner.* keys.
+LogCleanerConfig CleanerConfigFor(const BrokerConfig& broker);
 
 // The topic config names Kafka defines (cleanup.policy, retention.ms, ...).
 const std::vector<std::string>& TopicConfigNames();

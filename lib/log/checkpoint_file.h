@@ -1,5 +1,6 @@
 // Kafka's offset checkpoint files — recovery-point-offset-checkpoint,
-// log-start-offset-checkpoint, replication-offset-checkpoint — one per log
+// log-start-offset-checkpoint, replication-offset-checkpoint,
+// cleaner-offset-checkpoint — one per log
 // dir, in Kafka's text format (kafka.server.checkpoints.OffsetCheckpointFile):
 //
 //   0                  <- version
@@ -25,6 +26,8 @@ namespace samsa {
 inline constexpr char kRecoveryPointCheckpointFile[] = "recovery-point-offset-checkpoint";
 inline constexpr char kLogStartOffsetCheckpointFile[] = "log-start-offset-checkpoint";
 inline constexpr char kReplicationOffsetCheckpointFile[] = "replication-offset-checkpoint";
+// The log cleaner's first dirty offset of each compacted partition.
+inline constexpr char kCleanerOffsetCheckpointFile[] = "cleaner-offset-checkpoint";
 inline constexpr char kCleanShutdownFile[] = ".kafka_cleanshutdown";
 inline constexpr char kLockFile[] = ".lock";
 

@@ -13,6 +13,27 @@ namespace samsa {
 
 using record::RecordBatchView;
 
+namespace {
+
+// Kafka's LogValidator refuses a keyless record for a compacted topic.
+absl::Status CheckRecordsHaveKeys(const RecordBatchView& batch, const std::string& name) {
+  if (batch.is_control()) return absl::OkStatus();
+  SAMSA_ASSIGN_OR_RETURN(record::RecordReader reader, record::RecordReader::Open(batch));
+  record::RecordView rec;
+  while (true) {
+    SAMSA_ASSIGN_OR_RETURN(bool more, reader.Next(&rec));
+    if (!more) return absl::OkStatus();
+    if (!rec.key.has_value()) {
+      return KafkaError(ErrorCode::kInvalidRecord,
+                        fmt::format("Compacted topic cannot accept message without key in topic "
+                                    "partition {}.",
+                                    name));
+    }
+  }
+}
+
+}  // namespace
+
 Log::Log(Options options) : options_(std::move(options)), env_(options_.env) {
   WriterLock lock(&mu_);
   config_ = options_.config;
@@ -98,6 +119,7 @@ absl::StatusOr<LogAppendInfo> Log::Append(std::string records, bool assign_offse
           return KafkaError(ErrorCode::kCorruptMessage,
                             fmt::format("{}: {}", name(), std::string(valid.message())));
         }
+        if (config.compact()) SAMSA_RETURN_IF_ERROR(CheckRecordsHaveKeys(*batch, name()));
       }
       batches.push_back({pos, batch->size_in_bytes(), batch->last_offset_delta() + 1,
                          batch->max_timestamp()});
@@ -447,6 +469,7 @@ absl::StatusOr<Offset> Log::Truncate(Offset offset) {
   }
   {
     WriterLock lock(&mu_);
+    ++truncations_;
     for (auto it = segments_.upper_bound(keep->base_offset()); it != segments_.end();) {
       doomed.push_back(it->second);
       it = segments_.erase(it);
@@ -492,6 +515,7 @@ absl::Status Log::TruncateFullyAndStartAtLocked(Offset offset) {
   if (!fresh.ok()) return StorageError(fresh.status(), "truncate failed");
   dir_needs_sync_ = true;
   WriterLock lock(&mu_);
+  ++truncations_;
   segments_.clear();
   segments_.emplace(offset, *fresh);
   log_start_offset_ = log_end_offset_ = high_watermark_ = recovery_point_ = offset;
@@ -616,6 +640,88 @@ absl::Status Log::DeleteSegmentFiles(const std::shared_ptr<LogSegment>& segment,
   absl::Status s = segment->ChangeFileSuffixes("", ".deleted");
   if (s.ok()) s = segment->DeleteFiles();
   if (!s.ok()) return StorageError(s, fmt::format("deleting segment {}", segment->base_offset().value()));
+  return absl::OkStatus();
+}
+
+// --- Compaction's swap -----------------------------------------------------------------
+
+Log::SegmentsSnapshot Log::Snapshot() const {
+  SegmentsSnapshot snapshot;
+  ReaderLock lock(&mu_);
+  for (const auto& [base, segment] : segments_) snapshot.segments.push_back(segment);
+  snapshot.log_start_offset = log_start_offset_;
+  snapshot.log_end_offset = log_end_offset_;
+  snapshot.high_watermark = high_watermark_;
+  snapshot.truncations = truncations_;
+  return snapshot;
+}
+
+absl::Status Log::ReplaceSegments(const std::shared_ptr<LogSegment>& cleaned,
+                                  const std::vector<std::shared_ptr<LogSegment>>& old,
+                                  uint64_t truncations) {
+  const auto discard = [&](absl::Status why) {
+    absl::Status deleted = cleaned->DeleteFiles();
+    if (!deleted.ok()) {
+      SAMSA_LOG(kWarning, "{}: could not delete the cleaned segment {}: {}", name(),
+                cleaned->log_path(), std::string(deleted.message()));
+    }
+    return why;
+  };
+  if (old.empty() || old.front()->base_offset() != cleaned->base_offset()) {
+    return discard(absl::InvalidArgumentError(
+        fmt::format("{}: a cleaned segment must replace segments at its base offset", name())));
+  }
+  MutexLock append_lock(&append_mu_);
+  absl::Status open = CheckOpenLocked();
+  if (!open.ok()) return discard(open);
+  {
+    ReaderLock lock(&mu_);
+    bool present = truncations_ == truncations;
+    for (const auto& segment : old) {
+      auto it = segments_.find(segment->base_offset());
+      present = present && it != segments_.end() && it->second == segment &&
+                std::next(it) != segments_.end();
+    }
+    if (!present) {
+      return discard(absl::AbortedError(fmt::format(
+          "{}: segments changed while being cleaned (truncation or retention); cleaning of "
+          "segment {} abandoned",
+          name(), cleaned->base_offset().value())));
+    }
+  }
+  // 1. .cleaned -> .swap, durably: from here a crash completes the swap.
+  absl::Status s = cleaned->ChangeFileSuffixes(".cleaned", ".swap");
+  if (s.ok()) s = env_->SyncDir(options_.dir);
+  if (!s.ok()) {
+    // Nothing swapped yet; a .swap left on disk would be completed by the
+    // next Open over segments that may have changed by then, so it must go.
+    absl::Status deleted = cleaned->DeleteFiles();
+    if (deleted.ok()) deleted = env_->SyncDir(options_.dir);
+    if (!deleted.ok()) return GoOffline(s, "swapping in a cleaned segment");
+    return StorageError(s, "swapping in a cleaned segment");
+  }
+  // 2. In memory.
+  {
+    WriterLock lock(&mu_);
+    for (const auto& segment : old) segments_.erase(segment->base_offset());
+    segments_.emplace(cleaned->base_offset(), cleaned);
+  }
+  // 3. Old files -> .deleted, durably before step 4 (so that no crash can
+  // keep the final names of the cleaned segment beside the old segments),
+  // then gone; 4. .swap -> final names, durably.
+  for (const auto& segment : old) {
+    s = segment->ChangeFileSuffixes("", ".deleted");
+    if (!s.ok()) return GoOffline(s, "deleting a segment replaced by a cleaned one");
+  }
+  s = env_->SyncDir(options_.dir);
+  if (!s.ok()) return GoOffline(s, "deleting a segment replaced by a cleaned one");
+  for (const auto& segment : old) {
+    s = segment->DeleteFiles();
+    if (!s.ok()) return GoOffline(s, "deleting a segment replaced by a cleaned one");
+  }
+  s = cleaned->ChangeFileSuffixes(".swap", "");
+  if (s.ok()) s = env_->SyncDir(options_.dir);
+  if (!s.ok()) return GoOffline(s, "renaming a cleaned segment");
   return absl::OkStatus();
 }
 

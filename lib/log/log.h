@@ -10,6 +10,8 @@
 // what it did in recovery_info().
 //
 // Errors carry Kafka codes: kCorruptMessage (bad CRC/size in an append),
+// kInvalidRecord (a record without a key from a client, when cleanup.policy
+// includes compact),
 // kMessageTooLarge, kRecordListTooLarge, kOffsetOutOfRange (a read or
 // DeleteRecordsBefore outside the log), kKafkaStorageError (I/O failure, a
 // closed log, a corrupt synced segment). A failed fsync, or a failed write
@@ -175,6 +177,37 @@ class Log {
   // .deleted first, then removed. Returns how many segments went.
   absl::StatusOr<int32_t> DeleteOldSegments();
 
+  // --- For the log cleaner (log_cleaner.h) ---
+
+  // A consistent view of the segments (oldest first; the last is the active
+  // one) and offsets. `truncations` counts truncations so far: a cleaner that
+  // read segments before one must not swap its result in.
+  struct SegmentsSnapshot {
+    std::vector<std::shared_ptr<LogSegment>> segments;
+    Offset log_start_offset;
+    Offset log_end_offset;
+    Offset high_watermark;
+    uint64_t truncations = 0;
+  };
+  SegmentsSnapshot Snapshot() const;
+
+  // Log compaction's swap (Kafka's replaceSegments): `cleaned`, a flushed
+  // segment whose three files carry the suffix ".cleaned" and whose base is
+  // old.front()'s, replaces `old` (consecutive segments of this log, none the
+  // active one). Steps, each a point a crash may stop at (Log::Open finishes
+  // or discards the work): rename the cleaned files to ".swap" and sync the
+  // directory; swap the segments in memory (readers holding an old segment
+  // keep reading it); rename the old files to ".deleted", sync the directory
+  // and delete them; rename the ".swap" files to their final names and sync
+  // the directory.
+  // Aborted (status kAborted, the cleaned files deleted, nothing changed) when
+  // the log was closed or truncated since `truncations`, or any of `old` left
+  // the log meanwhile (retention). A failure once the swap began takes the
+  // log offline (kKafkaStorageError): the next Open completes it.
+  absl::Status ReplaceSegments(const std::shared_ptr<LogSegment>& cleaned,
+                               const std::vector<std::shared_ptr<LogSegment>>& old,
+                               uint64_t truncations);
+
   // Flushes, writes each segment's last time-index entry, closes files. Later
   // calls fail with kKafkaStorageError "closed".
   absl::Status Close();
@@ -185,6 +218,7 @@ class Log {
   explicit Log(Options options);
 
   absl::Status Load();
+  absl::Status CompleteInterruptedSwaps(std::vector<std::string>* children);
   absl::StatusOr<LogAppendInfo> Append(std::string records, bool assign_offsets,
                                        int32_t leader_epoch, AppendOrigin origin);
   absl::Status CheckOpenLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
@@ -228,6 +262,7 @@ class Log {
   Offset recovery_point_ ABSL_GUARDED_BY(mu_);
   int64_t last_flush_time_ms_ ABSL_GUARDED_BY(mu_) = 0;
   LogConfig config_ ABSL_GUARDED_BY(mu_);
+  uint64_t truncations_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace samsa

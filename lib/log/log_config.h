@@ -35,8 +35,21 @@ struct LogConfig {
   int64_t delete_retention_ms = 24LL * 3600 * 1000;  // delete.retention.ms
   double min_cleanable_dirty_ratio = 0.5;          // min.cleanable.dirty.ratio
   int64_t min_compaction_lag_ms = 0;               // min.compaction.lag.ms
+  int64_t max_compaction_lag_ms = kNoLimit;        // max.compaction.lag.ms
   int32_t min_insync_replicas = 1;                 // min.insync.replicas
   std::string compression_type = "producer";       // compression.type
+
+  bool compact() const { return cleanup_policy != CleanupPolicy::kDelete; }
+};
+
+// The broker-wide settings of the log cleaner (kafka.log.CleanerConfig), with
+// Kafka's names and defaults.
+struct LogCleanerConfig {
+  bool enable = true;                          // log.cleaner.enable
+  int32_t threads = 1;                         // log.cleaner.threads
+  int64_t dedupe_buffer_size = 128LL << 20;    // log.cleaner.dedupe.buffer.size
+  double io_buffer_load_factor = 0.9;          // log.cleaner.io.buffer.load.factor
+  int64_t backoff_ms = 15000;                  // log.cleaner.backoff.ms
 };
 
 }  // namespace samsa

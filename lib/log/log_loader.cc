@@ -42,19 +42,88 @@ absl::StatusOr<std::unique_ptr<Log>> Log::Open(Options options) {
   return log;
 }
 
+// A crash during a compaction swap (Log::ReplaceSegments) leaves
+// "<base>.log.swap": a complete, synced cleaned segment whose swap had begun.
+// As Kafka's LogLoader, finish it: the segments it replaces are those whose
+// base offset lies in [smallest swap base, largest swap next offset); delete
+// them, then rename the swap into place. Index files of a swap are not
+// trusted (a crash may stop between its renames): they are deleted and
+// rebuilt from the .log. `*children` is updated to what is left.
+absl::Status Log::CompleteInterruptedSwaps(std::vector<std::string>* children) {
+  const std::string& dir = options_.dir;
+  std::vector<Offset> swaps;
+  for (const std::string& child : *children) {
+    if (auto base = ParseSegmentName(child, ".log.swap")) swaps.push_back(*base);
+  }
+  if (!swaps.empty()) {
+    LogConfig config;
+    {
+      ReaderLock lock(&mu_);
+      config = config_;
+    }
+    Offset min_base = swaps.front(), max_next = swaps.front();
+    for (Offset base : swaps) {
+      bool rebuild = false;
+      SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<LogSegment> swap,
+                             LogSegment::Open(env_, dir, base, config, &rebuild, ".swap"));
+      SAMSA_ASSIGN_OR_RETURN(Offset next, swap->ReadNextOffset());
+      swap->Close();
+      min_base = std::min(min_base, base);
+      max_next = std::max(max_next, next);
+      SAMSA_LOG(kInfo, "{}: completing the interrupted swap of cleaned segment {}", name(),
+                base.value());
+    }
+    const auto in_swap_range = [&](const std::string& child) {
+      for (std::string_view suffix : {".log", ".index", ".timeindex"}) {
+        if (auto base = ParseSegmentName(child, suffix)) {
+          return *base >= min_base && (*base < max_next || *base == min_base);
+        }
+      }
+      return false;
+    };
+    for (const std::string& child : *children) {
+      if (in_swap_range(child) || EndsWith(child, ".index.swap") ||
+          EndsWith(child, ".timeindex.swap")) {
+        SAMSA_LOG(kInfo, "{}: removing {}, replaced by a cleaned segment", name(), child);
+        SAMSA_RETURN_IF_ERROR(env_->DeleteFile(JoinPath(dir, child)));
+      }
+    }
+    for (Offset base : swaps) {
+      const std::string stem = JoinPath(dir, SegmentFileStem(base));
+      SAMSA_RETURN_IF_ERROR(env_->RenameFile(stem + ".log.swap", stem + ".log"));
+    }
+    SAMSA_RETURN_IF_ERROR(env_->SyncDir(dir));
+  } else {
+    // Index swaps without their log: the log was renamed already (the swap's
+    // last step); its indexes are rebuilt.
+    for (const std::string& child : *children) {
+      if (!EndsWith(child, ".swap")) continue;
+      SAMSA_LOG(kInfo, "{}: removing leftover {}", name(), child);
+      SAMSA_RETURN_IF_ERROR(env_->DeleteFile(JoinPath(dir, child)));
+      const std::string stem = JoinPath(dir, child.substr(0, std::min<size_t>(child.size(), 20)));
+      for (const char* index : {".index", ".timeindex"}) {
+        if (env_->FileExists(stem + index)) SAMSA_RETURN_IF_ERROR(env_->DeleteFile(stem + index));
+      }
+    }
+  }
+  SAMSA_ASSIGN_OR_RETURN(*children, env_->GetChildren(dir));
+  return absl::OkStatus();
+}
+
 absl::Status Log::Load() {
   const std::string& dir = options_.dir;
   SAMSA_RETURN_IF_ERROR(CreateDirs(env_, dir));
   SAMSA_ASSIGN_OR_RETURN(std::vector<std::string> children, env_->GetChildren(dir));
 
-  // Leftovers of operations a crash interrupted: files being deleted, and
-  // temporary files of atomic writes. (Compaction's .cleaned/.swap files are
-  // likewise incomplete work; the originals they would replace are intact.)
+  SAMSA_RETURN_IF_ERROR(CompleteInterruptedSwaps(&children));
+
+  // Leftovers of operations a crash interrupted: files being deleted,
+  // temporary files of atomic writes, and a log cleaner's output that never
+  // reached its swap (the segments it would replace are intact).
   std::vector<Offset> bases;
   std::vector<std::string> index_files;
   for (const std::string& child : children) {
-    if (EndsWith(child, ".deleted") || EndsWith(child, ".cleaned") || EndsWith(child, ".swap") ||
-        EndsWith(child, ".tmp")) {
+    if (EndsWith(child, ".deleted") || EndsWith(child, ".cleaned") || EndsWith(child, ".tmp")) {
       SAMSA_LOG(kInfo, "{}: removing leftover {}", name(), child);
       SAMSA_RETURN_IF_ERROR(env_->DeleteFile(JoinPath(dir, child)));
       continue;

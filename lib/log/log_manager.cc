@@ -62,6 +62,17 @@ absl::StatusOr<std::unique_ptr<LogManager>> LogManager::Open(Options options) {
   }
   std::unique_ptr<LogManager> manager(new LogManager(std::move(options)));
   SAMSA_RETURN_IF_ERROR(manager->Load());
+  LogCleaner::Options cleaner;
+  cleaner.env = manager->env_;
+  cleaner.config = manager->options_.cleaner;
+  LogManager* m = manager.get();
+  cleaner.logs = [m] { return m->AllLogs(); };
+  cleaner.checkpoint = std::move(manager->loaded_cleaner_checkpoint_);
+  cleaner.write_checkpoint = [m](const std::map<TopicPartition, Offset>& offsets) {
+    return m->WriteCleanerCheckpoint(offsets);
+  };
+  manager->cleaner_ = std::make_unique<LogCleaner>(std::move(cleaner));
+  manager->cleaner_->Startup();
   return manager;
 }
 
@@ -89,6 +100,7 @@ absl::Status LogManager::Load() {
     };
     const OffsetCheckpoint recovery_points = read_checkpoint(kRecoveryPointCheckpointFile);
     const OffsetCheckpoint log_starts = read_checkpoint(kLogStartOffsetCheckpointFile);
+    const OffsetCheckpoint cleaner_offsets = read_checkpoint(kCleanerOffsetCheckpointFile);
 
     SAMSA_ASSIGN_OR_RETURN(std::vector<std::string> children, env_->GetChildren(dir));
     std::vector<std::pair<TopicPartition, std::string>> partitions;
@@ -137,6 +149,9 @@ absl::Status LogManager::Load() {
       ++recovery_.logs_loaded;
       log_dir_of_[tp] = dir;
       logs_[tp] = std::move(log);
+      if (auto it = cleaner_offsets.find(tp); it != cleaner_offsets.end()) {
+        loaded_cleaner_checkpoint_[tp] = it->second;
+      }
       if (++done % 100 == 0) {
         SAMSA_LOG(kInfo, "log dir {}: loaded {}/{} partitions", dir, done, partitions.size());
       }
@@ -209,6 +224,8 @@ absl::Status LogManager::DeleteLog(const TopicPartition& tp) {
     dir = log_dir_of_[tp];
     log_dir_of_.erase(tp);
   }
+  // Stop compacting it (waits for a pass over it to stop).
+  if (cleaner_ != nullptr) cleaner_->RemoveLog(tp);
   // Kafka renames the directory to <tp>.<id>-delete first, so that a crash
   // mid-delete is finished at the next start rather than reloaded.
   absl::Status closed = log->Close();
@@ -252,6 +269,26 @@ absl::Status LogManager::FlushDirtyLogs() {
   return result;
 }
 
+std::vector<CleanerStats> LogManager::RunCleaner() { return cleaner_->CleanLogs(); }
+
+absl::Status LogManager::WriteCleanerCheckpoint(const std::map<TopicPartition, Offset>& offsets) {
+  std::map<std::string, OffsetCheckpoint> per_dir;
+  {
+    MutexLock lock(&mu_);
+    if (closed_) return absl::FailedPreconditionError("log manager is closed");
+    for (const std::string& dir : options_.log_dirs) per_dir[dir];
+    for (const auto& [tp, offset] : offsets) {
+      if (auto it = log_dir_of_.find(tp); it != log_dir_of_.end()) per_dir[it->second][tp] = offset;
+    }
+  }
+  MutexLock lock(&cleaner_checkpoint_mu_);
+  absl::Status result;
+  for (const auto& [dir, dir_offsets] : per_dir) {
+    result.Update(WriteOffsetCheckpoint(env_, JoinPath(dir, kCleanerOffsetCheckpointFile), dir_offsets));
+  }
+  return result;
+}
+
 absl::Status LogManager::CheckpointLocked(const char* file_name,
                                           const std::function<Offset(const Log&)>& offset_of) {
   std::map<std::string, OffsetCheckpoint> per_dir;
@@ -279,6 +316,8 @@ absl::Status LogManager::CheckpointLogStartOffsets() {
 }
 
 absl::Status LogManager::Close() {
+  // First the cleaner: its passes take mu_ (to list logs, to checkpoint).
+  if (cleaner_ != nullptr) cleaner_->Shutdown();
   MutexLock lock(&mu_);
   if (closed_) return absl::FailedPreconditionError("log manager is closed");
   closed_ = true;

@@ -13,6 +13,11 @@
 // log.retention.check.interval.ms, flushes, checkpoints) by calling
 // CleanupLogs / FlushDirtyLogs / Checkpoint* from its scheduler.
 //
+// Log compaction: a LogCleaner (log_cleaner.h) runs in the background for
+// logs whose cleanup.policy includes compact (unless options.cleaner.enable
+// is false); RunCleaner() forces a pass. Its first dirty offsets are kept in
+// each dir's cleaner-offset-checkpoint, loaded at Open.
+//
 // Thread-safety: thread-safe; each Log is itself thread-safe.
 #pragma once
 
@@ -24,6 +29,7 @@
 
 #include "absl/status/statusor.h"
 #include "log/log.h"
+#include "log/log_cleaner.h"
 #include "samsa/env.h"
 #include "samsa/types.h"
 #include "util/mutex.h"
@@ -47,6 +53,8 @@ class LogManager {
     // The config of an existing topic's logs at load time (topic overrides
     // over the defaults); default_config when unset.
     std::function<LogConfig(const std::string& topic)> config_for_topic;
+    // log.cleaner.*: the background compaction of compacted topics.
+    LogCleanerConfig cleaner;
   };
 
   static absl::StatusOr<std::unique_ptr<LogManager>> Open(Options options);
@@ -74,6 +82,11 @@ class LogManager {
   absl::Status CheckpointRecoveryPoints();
   absl::Status CheckpointLogStartOffsets();
 
+  // A compaction pass now over every compacted log that qualifies, filthiest
+  // first; what each pass did.
+  std::vector<CleanerStats> RunCleaner();
+  LogCleaner& cleaner() { return *cleaner_; }
+
   const LogManagerRecoverySummary& recovery_summary() const { return recovery_; }
   const std::vector<std::string>& log_dirs() const { return options_.log_dirs; }
 
@@ -84,6 +97,7 @@ class LogManager {
  private:
   explicit LogManager(Options options);
   absl::Status Load();
+  absl::Status WriteCleanerCheckpoint(const std::map<TopicPartition, Offset>& offsets);
   absl::Status CheckpointLocked(const char* file_name,
                                 const std::function<Offset(const Log&)>& offset_of)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -97,6 +111,12 @@ class LogManager {
   std::vector<std::unique_ptr<FileLock>> locks_ ABSL_GUARDED_BY(mu_);
   std::map<TopicPartition, std::shared_ptr<Log>> logs_ ABSL_GUARDED_BY(mu_);
   std::map<TopicPartition, std::string> log_dir_of_ ABSL_GUARDED_BY(mu_);
+
+  // Serialises writes of the cleaner-offset-checkpoint files.
+  Mutex cleaner_checkpoint_mu_;
+  // Created by Open; stopped first by Close.
+  std::unique_ptr<LogCleaner> cleaner_;
+  std::map<TopicPartition, Offset> loaded_cleaner_checkpoint_;
 };
 
 }  // namespace samsa

@@ -29,29 +29,33 @@ std::string SegmentFileStem(Offset base_offset) {
 }
 
 LogSegment::LogSegment(Env* env, std::string dir, Offset base_offset, const LogConfig& config,
-                       std::unique_ptr<File> log_file, int64_t size)
+                       std::unique_ptr<File> log_file, int64_t size,
+                       std::string_view file_suffix)
     : env_(env),
       dir_(std::move(dir)),
       base_(base_offset),
       index_interval_bytes_(config.index_interval_bytes),
-      log_path_(PathFor(dir_, base_offset, ".log")),
+      log_path_(PathFor(dir_, base_offset, ".log") + std::string(file_suffix)),
       log_file_(std::move(log_file)),
       size_(size),
-      offset_index_(env, PathFor(dir_, base_offset, ".index"), base_offset,
-                    config.segment_index_bytes),
-      time_index_(env, PathFor(dir_, base_offset, ".timeindex"), base_offset,
-                  config.segment_index_bytes),
+      offset_index_(env, PathFor(dir_, base_offset, ".index") + std::string(file_suffix),
+                    base_offset, config.segment_index_bytes),
+      time_index_(env, PathFor(dir_, base_offset, ".timeindex") + std::string(file_suffix),
+                  base_offset, config.segment_index_bytes),
       created_ms_(env->clock()->NowMs()) {}
 
 LogSegment::~LogSegment() { Close(); }
 
 absl::StatusOr<std::shared_ptr<LogSegment>> LogSegment::Create(Env* env, const std::string& dir,
                                                                Offset base_offset,
-                                                               const LogConfig& config) {
-  SAMSA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
-                         env->OpenFile(PathFor(dir, base_offset, ".log"), OpenMode::kTruncate));
+                                                               const LogConfig& config,
+                                                               std::string_view file_suffix) {
+  SAMSA_ASSIGN_OR_RETURN(
+      std::unique_ptr<File> file,
+      env->OpenFile(PathFor(dir, base_offset, ".log") + std::string(file_suffix),
+                    OpenMode::kTruncate));
   std::shared_ptr<LogSegment> segment(
-      new LogSegment(env, dir, base_offset, config, std::move(file), 0));
+      new LogSegment(env, dir, base_offset, config, std::move(file), 0, file_suffix));
   // Stale index files of an earlier segment with this base would be read by a
   // later Open: remove them now; Flush writes fresh ones.
   SAMSA_RETURN_IF_ERROR(segment->offset_index_.file().Delete());
@@ -62,13 +66,15 @@ absl::StatusOr<std::shared_ptr<LogSegment>> LogSegment::Create(Env* env, const s
 absl::StatusOr<std::shared_ptr<LogSegment>> LogSegment::Open(Env* env, const std::string& dir,
                                                              Offset base_offset,
                                                              const LogConfig& config,
-                                                             bool* indexes_need_rebuild) {
-  const std::string log_path = PathFor(dir, base_offset, ".log");
+                                                             bool* indexes_need_rebuild,
+                                                             std::string_view file_suffix) {
+  const std::string log_path = PathFor(dir, base_offset, ".log") + std::string(file_suffix);
   SAMSA_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
                          env->OpenFile(log_path, OpenMode::kOpenExisting));
   SAMSA_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   std::shared_ptr<LogSegment> segment(new LogSegment(env, dir, base_offset, config,
-                                                     std::move(file), static_cast<int64_t>(size)));
+                                                     std::move(file), static_cast<int64_t>(size),
+                                                     file_suffix));
   *indexes_need_rebuild = false;
   absl::Status offset_index = segment->offset_index_.Load();
   if (offset_index.ok()) offset_index = segment->offset_index_.SanityCheck(segment->size());
@@ -403,6 +409,12 @@ int64_t LogSegment::TimeWaitedForRoll(int64_t now_ms, int64_t message_timestamp)
     return message_timestamp - *rolling_based_timestamp_;
   }
   return now_ms - created_ms_;
+}
+
+std::optional<int64_t> LogSegment::first_batch_timestamp() const {
+  if (size() == 0) return std::nullopt;
+  MutexLock lock(&mu_);
+  return rolling_based_timestamp_;
 }
 
 bool LogSegment::CanConvertToRelativeOffset(Offset offset) const {

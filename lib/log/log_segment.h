@@ -58,16 +58,20 @@ struct SegmentRecoveryResult {
 class LogSegment {
  public:
   // Creates the files of a new, empty segment (replacing stale ones).
+  // `file_suffix` is appended to the three file names (the log cleaner writes
+  // "<base>.log.cleaned", ...; ChangeFileSuffixes renames them later).
   static absl::StatusOr<std::shared_ptr<LogSegment>> Create(Env* env, const std::string& dir,
                                                             Offset base_offset,
-                                                            const LogConfig& config);
+                                                            const LogConfig& config,
+                                                            std::string_view file_suffix = "");
   // Opens the existing .log of a segment and loads its indexes. When an index
   // file is missing, torn or inconsistent, `*indexes_need_rebuild` is set and
   // the caller must Recover() the segment before using it.
   static absl::StatusOr<std::shared_ptr<LogSegment>> Open(Env* env, const std::string& dir,
                                                           Offset base_offset,
                                                           const LogConfig& config,
-                                                          bool* indexes_need_rebuild);
+                                                          bool* indexes_need_rebuild,
+                                                          std::string_view file_suffix = "");
   ~LogSegment();
 
   Offset base_offset() const { return base_; }
@@ -139,10 +143,13 @@ class LogSegment {
   // message_timestamp - first batch's timestamp, or now - creation time.
   int64_t TimeWaitedForRoll(int64_t now_ms, int64_t message_timestamp) const;
   bool CanConvertToRelativeOffset(Offset offset) const;
+  // The max timestamp of the first batch (Kafka's getFirstBatchTimestamp, what
+  // max.compaction.lag.ms measures from); nullopt when empty.
+  std::optional<int64_t> first_batch_timestamp() const;
 
  private:
   LogSegment(Env* env, std::string dir, Offset base_offset, const LogConfig& config,
-             std::unique_ptr<File> log_file, int64_t size);
+             std::unique_ptr<File> log_file, int64_t size, std::string_view file_suffix);
 
   Env* const env_;
   const std::string dir_;

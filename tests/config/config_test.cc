@@ -61,6 +61,36 @@ TEST_CASE("defaults are Kafka's", "[config]") {
   CHECK(log.flush_messages == kLongMax);
 }
 
+TEST_CASE("log.cleaner.* keys reach the cleaner and the topics' log config", "[config]") {
+  absl::StatusOr<BrokerConfig> defaults = BrokerConfig::FromProperties({});
+  REQUIRE(defaults.ok());
+  const LogCleanerConfig d = CleanerConfigFor(*defaults);
+  CHECK(d.enable);
+  CHECK(d.threads == 1);
+  CHECK(d.dedupe_buffer_size == 134217728);
+  CHECK(d.backoff_ms == 15000);
+  CHECK(DefaultLogConfig(*defaults).max_compaction_lag_ms == kLongMax);
+
+  std::vector<std::string> warnings;
+  absl::StatusOr<BrokerConfig> c = BrokerConfig::FromProperties(
+      {{"log.cleaner.enable", "false"}, {"log.cleaner.dedupe.buffer.size", "1048576"},
+       {"log.cleaner.backoff.ms", "500"}, {"log.cleaner.max.compaction.lag.ms", "60000"}},
+      &warnings);
+  REQUIRE(c.ok());
+  CHECK(warnings.empty());
+  const LogCleanerConfig cleaner = CleanerConfigFor(*c);
+  CHECK_FALSE(cleaner.enable);
+  CHECK(cleaner.dedupe_buffer_size == 1048576);
+  CHECK(cleaner.backoff_ms == 500);
+  CHECK(DefaultLogConfig(*c).max_compaction_lag_ms == 60000);
+  absl::StatusOr<LogConfig> topic =
+      ApplyTopicConfigs(DefaultLogConfig(*c), {{"max.compaction.lag.ms", "1234"}});
+  REQUIRE(topic.ok());
+  CHECK(topic->max_compaction_lag_ms == 1234);
+  CHECK(ErrorCodeOf(ApplyTopicConfigs(DefaultLogConfig(*c), {{"max.compaction.lag.ms", "0"}})
+                        .status()) == ErrorCode::kInvalidConfig);
+}
+
 TEST_CASE("an unknown key is a warning that names it, never an error", "[config]") {
   std::vector<std::string> warnings;
   absl::StatusOr<BrokerConfig> c = BrokerConfig::FromProperties({{"no.such.setting", "1"}}, &warnings);
