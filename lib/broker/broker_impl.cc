@@ -423,6 +423,21 @@ absl::StatusOr<int64_t> Broker::Impl::DeleteRecords(const TopicPartition& tp, in
   return start.value();
 }
 
+absl::StatusOr<int64_t> Broker::Impl::RunCleaner() {
+  SAMSA_RETURN_IF_ERROR(CheckOpen());
+  std::vector<LogManager*> managers;
+  {
+    MutexLock lock(&topics_mu_);
+    managers.push_back(disk_logs_.get());
+    if (memory_logs_) managers.push_back(memory_logs_.get());
+  }
+  int64_t removed = 0;
+  for (LogManager* m : managers) {
+    for (const CleanerStats& stats : m->RunCleaner()) removed += stats.records_removed;
+  }
+  return removed;
+}
+
 absl::StatusOr<int32_t> Broker::Impl::RunRetention() {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
   int32_t deleted = 0;

@@ -156,6 +156,9 @@ class Broker::Impl {
   absl::Status DeleteGroup(std::string_view group_id);
 
   absl::StatusOr<int32_t> RunRetention();
+  // A compaction pass over every compacted partition now (the cleaner does
+  // this every log.cleaner.backoff.ms). Returns the records removed.
+  absl::StatusOr<int64_t> RunCleaner();
   absl::Status Flush();
   // Waits until the background tasks due by the clock's current time have run
   // (tests on a manual clock).

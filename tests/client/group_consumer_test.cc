@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker/broker_test_util.h"
+#include "broker/group/offsets_records.h"
 #include "client/client_test_util.h"
 #include "samsa/consumer.h"
 #include "samsa/errors.h"
@@ -401,6 +402,34 @@ TEST_CASE("a group committing on revocation loses and repeats nothing while memb
   size_t owned = 0;
   for (Consumer* c : active) owned += c->Assignment().size();
   CHECK(owned == kPartitions);
+}
+
+TEST_CASE("__consumer_offsets is compacted and the latest commit survives it and a restart",
+          "[group][offsets][compaction]") {
+  GroupFixture f;
+  f.config.offsets_topic_segment_bytes = 2048;  // roll often: only closed segments are cleaned
+  f.Reopen();
+  f.Topic("orders", 1);
+  f.Produce({"orders", 0}, 500, "r");
+  auto c = f.MakeConsumer(f.Config("c"));
+  REQUIRE(c->Assign({{"orders", 0}}).ok());
+  for (int64_t offset = 1; offset <= 400; ++offset) {
+    REQUIRE(c->CommitSync({{{"orders", 0}, OffsetAndMetadata{offset, "", std::nullopt}}}).ok());
+  }
+  const int32_t p = group::PartitionForGroup("g", f.config.offsets_topic_num_partitions);
+  Log* log = f.impl().GetPartition({"__consumer_offsets", p})->log();
+  const int64_t before = log->size_in_bytes();
+  auto removed = f.impl().RunCleaner();
+  REQUIRE(removed.ok());
+  CHECK(*removed > 300);  // commits superseded by later ones
+  CHECK(log->size_in_bytes() < before / 2);
+  REQUIRE(c->Close().ok());
+  f.Reopen();
+  auto again = f.MakeConsumer(f.Config("c2"));
+  auto committed = again->Committed({{"orders", 0}});
+  REQUIRE(committed.ok());
+  REQUIRE((*committed)[{"orders", 0}].has_value());
+  CHECK((*committed)[{"orders", 0}]->offset == 400);
 }
 
 }  // namespace
