@@ -17,6 +17,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "fuzz_mutate.h"
+
 #include "kafka/messages/messages.h"
 #include "kafka/messages/testing.h"
 #include "kafka/protocol/request_envelope.h"
@@ -99,46 +101,7 @@ std::vector<Seed> Seeds() {
 }
 
 void Mutate(std::mt19937_64& rng, std::string* b) {
-  static constexpr uint8_t kBytes[] = {0x00, 0x01, 0x7F, 0x80, 0xFF, 0xFE, 0x02, 0x03};
-  static constexpr int32_t kInts[] = {0, 1, -1, -2, 2, 0x7FFFFFFF, std::numeric_limits<int32_t>::min(),
-                                      0x10000, 0x7FFF, 0x40000000};
-  const auto pos = [&]() -> size_t { return b->empty() ? 0 : rng() % b->size(); };
-  switch (rng() % 9) {
-    case 0:
-      if (!b->empty()) (*b)[pos()] ^= static_cast<char>(1 << (rng() % 8));
-      break;
-    case 1:
-      if (!b->empty()) (*b)[pos()] = static_cast<char>(rng());
-      break;
-    case 2:
-      if (!b->empty()) (*b)[pos()] = static_cast<char>(kBytes[rng() % std::size(kBytes)]);
-      break;
-    case 3:
-      b->resize(rng() % (b->size() + 1));
-      break;
-    case 4:
-      for (int n = 1 + static_cast<int>(rng() % 32); n > 0; --n) b->push_back(static_cast<char>(rng()));
-      break;
-    case 5:
-      if (b->size() >= 4) {
-        const size_t p = pos();
-        if (p + 4 <= b->size()) StoreBE32(b->data() + p, static_cast<uint32_t>(kInts[rng() % std::size(kInts)]));
-      }
-      break;
-    case 6:
-      b->insert(b->begin() + static_cast<std::ptrdiff_t>(b->empty() ? 0 : rng() % (b->size() + 1)),
-                static_cast<char>(rng()));
-      break;
-    case 7:
-      if (!b->empty()) b->erase(b->begin() + static_cast<std::ptrdiff_t>(rng() % b->size()));
-      break;
-    case 8:  // a big unsigned varint (compact lengths, tag counts)
-      if (b->size() >= 5) {
-        const size_t p = pos();
-        if (p + 5 <= b->size()) b->replace(p, 5, std::string("\xff\xff\xff\xff\x07", 5));
-      }
-      break;
-  }
+  samsa::testing::Mutate(rng, b, {.big_varints = true});
 }
 
 absl::Span<const uint8_t> Span(const std::string& s) {

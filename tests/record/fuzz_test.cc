@@ -13,6 +13,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "fuzz_mutate.h"
+
 #include "record/crc32c.h"
 #include "record/record_batch.h"
 #include "record_test_util.h"
@@ -141,48 +143,7 @@ void Exercise(const std::string& bytes, bool verify_crc, Stats* stats) {
 }
 
 void Mutate(std::mt19937_64& rng, std::string* b) {
-  const auto pick_pos = [&]() -> size_t {
-    if (b->empty()) return 0;
-    // Half in the header, where every byte matters; half anywhere.
-    if (rng() % 2 == 0) return rng() % std::min(b->size(), kBatchHeaderSize);
-    return rng() % b->size();
-  };
-  static constexpr uint8_t kBytes[] = {0x00, 0x01, 0x7F, 0x80, 0xFF, 0xFE, 0x02, 0x03};
-  static constexpr int32_t kInts[] = {0, 1, -1, 2, 48, 49, 0x7FFFFFFF, std::numeric_limits<int32_t>::min(),
-                                      0x10000, 0x7FFF};
-  switch (rng() % 8) {
-    case 0:
-      if (!b->empty()) (*b)[pick_pos()] ^= static_cast<char>(1 << (rng() % 8));
-      break;
-    case 1:
-      if (!b->empty()) (*b)[pick_pos()] = static_cast<char>(rng());
-      break;
-    case 2:
-      if (!b->empty()) (*b)[pick_pos()] = static_cast<char>(kBytes[rng() % std::size(kBytes)]);
-      break;
-    case 3:
-      b->resize(rng() % (b->size() + 1));
-      break;
-    case 4:
-      for (int n = 1 + static_cast<int>(rng() % 32); n > 0; --n) b->push_back(static_cast<char>(rng()));
-      break;
-    case 5:
-      if (b->size() >= 4) {
-        const size_t pos = pick_pos();
-        if (pos + 4 <= b->size()) {
-          const int32_t v = kInts[rng() % std::size(kInts)];
-          StoreBE32(b->data() + pos, static_cast<uint32_t>(v));
-        }
-      }
-      break;
-    case 6:
-      b->insert(b->begin() + static_cast<std::ptrdiff_t>(b->empty() ? 0 : rng() % (b->size() + 1)),
-                static_cast<char>(rng()));
-      break;
-    case 7:
-      if (!b->empty()) b->erase(b->begin() + static_cast<std::ptrdiff_t>(rng() % b->size()));
-      break;
-  }
+  samsa::testing::Mutate(rng, b, {.hot_prefix = kBatchHeaderSize});
 }
 
 TEST_CASE("mutation fuzz: Parse and RecordReader never crash, and valid means consistent",

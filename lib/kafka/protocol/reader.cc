@@ -117,8 +117,15 @@ bool Reader::ReadString(std::string* v, bool compact) {
 }
 
 bool Reader::ReadNullableString(std::optional<std::string>* v, bool compact, bool nullable) {
+  return ReadNullableRun(v, compact, nullable, /*int32_length=*/false);
+}
+
+// A string (int16 length) or bytes (int32 length): the length, then that
+// many bytes; -1 is null.
+bool Reader::ReadNullableRun(std::optional<std::string>* v, bool compact, bool nullable,
+                             bool int32_length) {
   int32_t n;
-  if (!ReadLength(&n, compact, /*int32_length=*/false)) return false;
+  if (!ReadLength(&n, compact, int32_length)) return false;
   if (n < 0) {
     if (!nullable) return Fail("null is not allowed at this version");
     v->reset();
@@ -138,17 +145,7 @@ bool Reader::ReadBytes(std::string* v, bool compact) {
 }
 
 bool Reader::ReadNullableBytes(std::optional<std::string>* v, bool compact, bool nullable) {
-  int32_t n;
-  if (!ReadLength(&n, compact, /*int32_length=*/true)) return false;
-  if (n < 0) {
-    if (!nullable) return Fail("null is not allowed at this version");
-    v->reset();
-    return true;
-  }
-  if (!Need(static_cast<size_t>(n))) return false;
-  v->emplace(reinterpret_cast<const char*>(p_), static_cast<size_t>(n));
-  p_ += n;
-  return true;
+  return ReadNullableRun(v, compact, nullable, /*int32_length=*/true);
 }
 
 bool Reader::ReadArrayLength(int32_t* count, bool compact, bool nullable, size_t min_element_size) {

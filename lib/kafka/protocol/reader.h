@@ -84,6 +84,8 @@ class Reader {
     return true;
   }
   bool ReadLength(int32_t* length, bool compact, bool int32_length);
+  bool ReadNullableRun(std::optional<std::string>* v, bool compact, bool nullable,
+                       bool int32_length);
 
   const uint8_t* p_;
   const uint8_t* end_;
