@@ -399,11 +399,14 @@ class Producer::Impl {
     };
     // Real time, not the injected clock: a performance heuristic (see the
     // direct path below), not a semantic one.
-    const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::steady_clock::now().time_since_epoch())
-                               .count();
-    const bool spaced_out =
-        now_ns - last_send_ns_.exchange(now_ns, std::memory_order_relaxed) >= kDirectSendGapNs;
+    bool spaced_out = false;
+    if (config_.linger_ms == 0) {
+      const int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                 std::chrono::steady_clock::now().time_since_epoch())
+                                 .count();
+      spaced_out =
+          now_ns - last_send_ns_.exchange(now_ns, std::memory_order_relaxed) >= kDirectSendGapNs;
+    }
     std::optional<absl::Time> deadline;  // read the clock only if Send must block
     while (true) {
       bool appended = false;
