@@ -4,6 +4,9 @@
 #include "samsa/cluster.h"
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
+#include <thread>
 #include <map>
 #include <set>
 #include <string>
@@ -13,6 +16,7 @@
 
 #include "broker/broker_impl.h"
 #include "broker/cluster_impl.h"
+#include "broker/group/offsets_records.h"
 #include "broker_test_util.h"
 #include "coordination/controller.h"
 #include "coordination/kafka_zk_data.h"
@@ -30,11 +34,12 @@ struct ClusterFixture {
   std::unique_ptr<Env> env = NewMemEnv(&clock);
   std::unique_ptr<Cluster> cluster;
 
-  explicit ClusterFixture(int brokers = 3) {
+  explicit ClusterFixture(int brokers = 3, std::function<void(BrokerConfig&)> tweak = nullptr) {
     ClusterOptions options;
     options.num_brokers = brokers;
     options.base.log_dirs = "/kafka";
     options.base.num_io_threads = 1;
+    if (tweak) tweak(options.base);
     options.env = env.get();
     options.clock = &clock;
     options.placement_seed = 7;
@@ -452,6 +457,68 @@ TEST_CASE("the controller's session expiry moves the controller", "[cluster]") {
   REQUIRE(md != nullptr);
   CHECK(md->live_brokers == std::set<int32_t>{0, 1, 2});
   for (const auto& [p, leader] : f.Leaders("orders")) CHECK(leader >= 0);
+}
+
+TEST_CASE("a consumer group's coordinator is the broker leading its __consumer_offsets partition",
+          "[cluster][groups]") {
+  ClusterFixture f(3, [](BrokerConfig& c) {
+    c.offsets_topic_num_partitions = 3;
+    c.group_initial_rebalance_delay_ms = 0;
+  });
+  REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 3}).ok());
+  auto producer = f.MakeProducer();
+  f.ProduceTo(*producer, "orders", AllPartitions(3), 4, "g");
+
+  ConsumerConfig config;
+  config.group_id = "g";
+  config.client_id = "c1";
+  config.auto_offset_reset = OffsetResetStrategy::kEarliest;
+  config.enable_auto_commit = false;
+  config.session_timeout_ms = 10000;
+  config.heartbeat_interval_ms = 1000;
+  auto consumer = Consumer::Create(f.cluster.get(), config);
+  REQUIRE(consumer.ok());
+  REQUIRE((*consumer)->Subscribe({"orders"}).ok());
+  size_t got = 0;
+  for (int round = 0; round < 200 && got < 12; ++round) {
+    auto polled = (*consumer)->Poll(absl::ZeroDuration());
+    REQUIRE(polled.ok());
+    got += polled->size();
+    if (got < 12) {
+      f.clock.Advance(absl::Milliseconds(200));
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a yield for the timer threads
+    }
+  }
+  REQUIRE(got == 12);
+  REQUIRE((*consumer)->CommitSync().ok());
+
+  // The group lives on the leader of partition PartitionForGroup("g", 3).
+  const int32_t p = group::PartitionForGroup("g", 3);
+  const int32_t coordinator = f.Leaders("__consumer_offsets").at(p);
+  REQUIRE(coordinator >= 0);
+  auto described = f.cluster->broker(coordinator)->DescribeGroup("g");
+  REQUIRE(described.ok());
+  CHECK(described->state == "Stable");
+  CHECK(described->coordinator == coordinator);
+  for (int32_t id : f.cluster->live_broker_ids()) {
+    if (id == coordinator) continue;
+    CHECK(ErrorCodeOf(f.cluster->broker(id)->DescribeGroup("g").status()) == ErrorCode::kNotCoordinator);
+  }
+  REQUIRE((*consumer)->Close().ok());
+  consumer->reset();
+
+  // The coordinator's broker is killed and returns: the group's offsets
+  // come back from its log.
+  REQUIRE(f.cluster->KillBroker(coordinator).ok());
+  REQUIRE(f.cluster->RestartBroker(coordinator).ok());
+  auto again = Consumer::Create(f.cluster.get(), config);
+  REQUIRE(again.ok());
+  auto committed = (*again)->Committed({{"orders", 0}, {"orders", 1}, {"orders", 2}});
+  REQUIRE(committed.ok());
+  for (const auto& [tp, offset] : *committed) {
+    REQUIRE(offset.has_value());
+    CHECK(offset->offset == 4);
+  }
 }
 
 }  // namespace
