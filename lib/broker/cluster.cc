@@ -3,6 +3,7 @@
 #include "broker/cluster_impl.h"
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -138,11 +139,18 @@ absl::Status Cluster::Impl::StartBroker(int32_t id) {
   SAMSA_ASSIGN_OR_RETURN(std::unique_ptr<Broker::Impl> impl,
                          Broker::Impl::OpenInCluster(config, BrokerOptions{env.get(), clock_},
                                                      std::move(hooks)));
-  std::shared_ptr<Broker> broker = Cluster::AdoptBroker(std::move(impl));
+  // The broker owns its Env: a client still holding the broker (a fetch in
+  // progress) keeps both alive after the broker is stopped.
+  FaultInjectionEnv* broker_env = env.release();
+  std::shared_ptr<Broker> broker(Cluster::AdoptBroker(std::move(impl)).release(),
+                                 [broker_env](Broker* b) {
+                                   delete b;
+                                   delete broker_env;
+                                 });
   {
     MutexLock lock(&mu_);
     Node& node = nodes_[id];
-    node.env = std::move(env);
+    node.env = broker_env;
     node.broker = broker;
   }
   coordination::ClusterMember::Options member_options;
@@ -184,7 +192,7 @@ absl::Status Cluster::Impl::StopBroker(int32_t id, bool clean) {
     if (it == nodes_.end() || !it->second.broker) {
       return KafkaError(ErrorCode::kBrokerNotAvailable, fmt::format("broker {} is not running", id));
     }
-    node.env = std::move(it->second.env);
+    node.env = std::exchange(it->second.env, nullptr);
     node.broker = std::move(it->second.broker);
     node.member = std::move(it->second.member);
   }
@@ -194,13 +202,13 @@ absl::Status Cluster::Impl::StopBroker(int32_t id, bool clean) {
     closed = node.broker->Close();
   } else {
     node.env->Halt();  // nothing more reaches its files
+    node.broker->Close().IgnoreError();  // fails to write: no clean-shutdown marker
   }
   if (node.member) node.member->CloseSession().IgnoreError();
   // The controller has handled the exit, and no send holds the broker.
   AwaitSettled();
   node.member.reset();
   node.broker.reset();
-  node.env.reset();
   SAMSA_LOG(kInfo, "cluster: broker {} {}", id, clean ? "stopped" : "killed");
   return closed;
 }

@@ -56,7 +56,7 @@ class Cluster::Impl final : public coordination::ControllerChannel {
  private:
   struct Node {
     BrokerConfig config;
-    std::unique_ptr<FaultInjectionEnv> env;
+    FaultInjectionEnv* env = nullptr;  // owned by `broker` (its deleter)
     std::shared_ptr<Broker> broker;
     std::shared_ptr<coordination::ClusterMember> member;
   };
