@@ -326,6 +326,34 @@ TEST_CASE("killing the controller elects another; its partitions are offline unt
   }
 }
 
+TEST_CASE("a producer retrying an offline partition delivers once its leader returns", "[cluster]") {
+  ClusterFixture f;
+  REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 3}).ok());
+  const int32_t down = f.SomeNonController();
+  const std::vector<int32_t> lost = f.PartitionsLedBy("orders", down);
+  REQUIRE(!lost.empty());
+  REQUIRE(f.cluster->StopBroker(down).ok());
+  auto producer = f.MakeProducer(/*retries=*/1000);
+  RecordFuture future = producer->Send({.topic = "orders", .partition = lost[0], .value = "late"});
+  // It waits out retry.backoff.ms on the manual clock, failing each attempt.
+  for (int i = 0; i < 5; ++i) {
+    f.clock.Advance(absl::Milliseconds(100));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // a yield for the sender
+  }
+  CHECK_FALSE(future.ready());
+  REQUIRE(f.cluster->RestartBroker(down).ok());
+  REQUIRE(testing::Eventually([&] {
+    f.clock.Advance(absl::Milliseconds(100));
+    // The brokers' heartbeats due by now have run: no session expires.
+    for (int32_t id : f.cluster->live_broker_ids()) f.cluster->broker(id)->impl()->AwaitBackgroundIdle();
+    return future.ready();
+  }));
+  auto md = future.Get();
+  REQUIRE(md.ok());
+  CHECK(md->offset == 0);
+  CHECK(f.ConsumeAll("orders", {lost[0]}).at(lost[0]) == std::vector<std::string>{"late"});
+}
+
 TEST_CASE("stopping a broker takes its partitions offline; the controller stays", "[cluster]") {
   ClusterFixture f;
   REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 6}).ok());
