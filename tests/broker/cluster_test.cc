@@ -405,6 +405,14 @@ TEST_CASE("deleting a topic removes its nodes and its files on the hosting broke
   REQUIRE(f.cluster->RestartBroker(down).ok());
   CHECK_FALSE(f.env->FileExists(fmt::format("/kafka/broker-{}/doomed-0", down)));
   CHECK(f.cluster->broker(down)->ListTopics() == std::vector<std::string>{"kept"});
+  // Topic admin on a broker goes through the cluster.
+  REQUIRE(f.cluster->broker(down)->CreateTopic({.name = "via-broker", .num_partitions = 2}).ok());
+  CHECK(f.coordinator().Exists(zk::TopicPath("via-broker")).value().has_value());
+  CHECK(f.cluster->ListTopics() == std::vector<std::string>{"kept", "via-broker"});
+  REQUIRE(f.cluster->broker(down)->DeleteTopic("via-broker").ok());
+  CHECK(f.cluster->ListTopics() == std::vector<std::string>{"kept"});
+  CHECK(ErrorCodeOf(f.cluster->broker(down)->AlterTopicConfigs("kept", {{"retention.ms", "1"}})) ==
+        ErrorCode::kInvalidRequest);
 }
 
 TEST_CASE("adding partitions extends the assignment and the new partitions take records",
