@@ -563,7 +563,8 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Broker* broker, Consu
   Clock* clock = options.clock != nullptr ? options.clock : broker->impl()->clock();
   SAMSA_RETURN_IF_ERROR(ValidateConfig(config));
   auto client = client::NewLocalBrokerClient(broker->impl(), clock);
-  return std::unique_ptr<Consumer>(new Consumer(std::make_unique<Impl>(std::move(client), std::move(config))));
+  return std::unique_ptr<Consumer>(
+      new Consumer(std::make_unique<Impl>(std::move(client), std::move(config))));
 }
 
 absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Cluster* cluster, ConsumerConfig config,
@@ -575,7 +576,8 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Cluster* cluster, Con
   const std::string group_id = config.group_id;
   SAMSA_RETURN_IF_ERROR(ValidateConfig(config));
   auto client = client::NewClusterBrokerClient(cluster->impl(), clock, group_id);
-  return std::unique_ptr<Consumer>(new Consumer(std::make_unique<Impl>(std::move(client), std::move(config))));
+  return std::unique_ptr<Consumer>(
+      new Consumer(std::make_unique<Impl>(std::move(client), std::move(config))));
 }
 
 

@@ -744,7 +744,8 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(Broker* broker, Produ
   Clock* clock = options.clock != nullptr ? options.clock : broker->impl()->clock();
   SAMSA_RETURN_IF_ERROR(ValidateConfig(config, options));
   auto client = client::NewLocalBrokerClient(broker->impl(), clock);
-  return std::unique_ptr<Producer>(new Producer(std::make_unique<Impl>(std::move(client), std::move(config), std::move(options))));
+  return std::unique_ptr<Producer>(
+      new Producer(std::make_unique<Impl>(std::move(client), std::move(config), std::move(options))));
 }
 
 absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(Cluster* cluster, ProducerConfig config,
@@ -755,7 +756,8 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(Cluster* cluster, Pro
   Clock* clock = options.clock != nullptr ? options.clock : cluster->impl()->clock();
   SAMSA_RETURN_IF_ERROR(ValidateConfig(config, options));
   auto client = client::NewClusterBrokerClient(cluster->impl(), clock);
-  return std::unique_ptr<Producer>(new Producer(std::make_unique<Impl>(std::move(client), std::move(config), std::move(options))));
+  return std::unique_ptr<Producer>(
+      new Producer(std::make_unique<Impl>(std::move(client), std::move(config), std::move(options))));
 }
 
 
