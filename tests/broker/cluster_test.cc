@@ -478,6 +478,51 @@ TEST_CASE("sessions stay alive while the clock runs and the brokers heartbeat", 
   CHECK(f.cluster->controller_epoch() == 1);
 }
 
+TEST_CASE("a pause longer than zookeeper.session.timeout.ms expires every session; the cluster recovers",
+          "[cluster]") {
+  ClusterFixture f;
+  REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 6}).ok());
+  auto producer = f.MakeProducer();
+  f.ProduceTo(*producer, "orders", AllPartitions(6), 2, "before");
+  std::map<int32_t, int64_t> czxid;
+  for (int32_t id : f.cluster->broker_ids()) {
+    auto node = f.coordinator().Get(zk::BrokerIdPath(id));
+    REQUIRE(node.ok());
+    czxid[id] = node->stat.czxid;
+  }
+  // No heartbeat can run inside one jump past the 18 s time-out. The next
+  // coordinator call applies the expiry; AwaitSettled lets every broker
+  // register again and a controller take over.
+  f.clock.Advance(absl::Seconds(19));
+  CHECK(f.coordinator().NumSessions() <= 3);
+  f.cluster->AwaitSettled();
+  REQUIRE(testing::Eventually([&] {
+    f.cluster->AwaitSettled();
+    return f.coordinator().NumSessions() == 3 && f.cluster->controller_id() >= 0;
+  }));
+  f.cluster->AwaitSettled();
+  CHECK(f.cluster->controller_epoch() >= 2);
+  for (int32_t id : f.cluster->broker_ids()) {
+    auto node = f.coordinator().Get(zk::BrokerIdPath(id));
+    REQUIRE(node.ok());
+    CHECK(node->stat.czxid > czxid[id]);
+  }
+  // Every partition is led by its replica again (a broker the new
+  // controller found registered keeps its leader epoch: it never stopped
+  // leading; the others went offline and came back, epoch + 2).
+  auto assignment = zk::DecodeTopicAssignment(f.coordinator().Get(zk::TopicPath("orders"))->data);
+  REQUIRE(assignment.ok());
+  for (const auto& [p, leader] : f.Leaders("orders")) {
+    CHECK(leader == assignment->partitions.at(p)[0]);
+    const int32_t epoch = f.State("orders", p).leader_epoch;
+    CHECK(epoch >= 0);
+    CHECK(epoch <= 2);
+  }
+  f.ProduceTo(*producer, "orders", AllPartitions(6), 1, "after");
+  const auto values = f.ConsumeAll("orders", AllPartitions(6));
+  for (int32_t p = 0; p < 6; ++p) CHECK(values.at(p).size() == 3);
+}
+
 TEST_CASE("the controller's session expiry moves the controller", "[cluster]") {
   ClusterFixture f;
   REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 3}).ok());
