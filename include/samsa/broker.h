@@ -116,6 +116,7 @@ class Broker {
   Impl* impl() const { return impl_.get(); }
 
  private:
+  friend class Cluster;  // opens its brokers in cluster mode
   explicit Broker(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -67,6 +67,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "samsa/broker.h"
+#include "samsa/cluster.h"
 #include "samsa/config.h"
 #include "samsa/record.h"
 #include "samsa/types.h"
@@ -124,6 +125,11 @@ struct ConsumerOptions {
 class Consumer {
  public:
   static absl::StatusOr<std::unique_ptr<Consumer>> Create(Broker* broker, ConsumerConfig config,
+                                                          ConsumerOptions options = {});
+  // A consumer of a Cluster: fetches from each partition's leader; its
+  // group coordinator is the broker leading the group's partition of
+  // __consumer_offsets.
+  static absl::StatusOr<std::unique_ptr<Consumer>> Create(Cluster* cluster, ConsumerConfig config,
                                                           ConsumerOptions options = {});
   ~Consumer();
 

@@ -62,6 +62,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "samsa/broker.h"
+#include "samsa/cluster.h"
 #include "samsa/config.h"
 #include "samsa/record.h"
 
@@ -100,6 +101,11 @@ class Producer {
  public:
   // Validates the config (INVALID_CONFIG naming the key) and starts the sender.
   static absl::StatusOr<std::unique_ptr<Producer>> Create(Broker* broker, ProducerConfig config,
+                                                          ProducerOptions options = {});
+  // A producer of a Cluster: each batch goes to its partition's leader
+  // (NOT_LEADER_OR_FOLLOWER / LEADER_NOT_AVAILABLE are retriable: retried
+  // every retry.backoff.ms until delivery.timeout.ms).
+  static absl::StatusOr<std::unique_ptr<Producer>> Create(Cluster* cluster, ProducerConfig config,
                                                           ProducerOptions options = {});
   // Close(InfiniteDuration()) if still open.
   ~Producer();

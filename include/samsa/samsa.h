@@ -15,6 +15,7 @@
 #include "samsa/broker.h"
 #include "samsa/bytes.h"
 #include "samsa/clock.h"
+#include "samsa/cluster.h"
 #include "samsa/config.h"
 #include "samsa/consumer.h"
 #include "samsa/coordinator.h"

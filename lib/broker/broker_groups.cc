@@ -43,11 +43,36 @@ class BrokerOffsetsStore final : public group::LogOffsetsStore {
 absl::StatusOr<group::GroupCoordinator*> Broker::Impl::Groups() {
   if (group::GroupCoordinator* ready = groups_ready_.load(std::memory_order_acquire)) return ready;
   SAMSA_RETURN_IF_ERROR(CheckOpen());
+  const std::string topic(group::kOffsetsTopic);
+  if (cluster_mode_) {
+    // Through the cluster, before groups_mu_: the topic's metadata comes back
+    // through ApplyClusterMetadata, which takes groups_mu_.
+    std::shared_ptr<const coordination::ClusterMetadata> md = cluster_metadata();
+    if (md == nullptr || !md->topics.contains(topic)) {
+      NewTopic spec;
+      spec.name = topic;
+      spec.num_partitions = config_.offsets_topic_num_partitions;
+      spec.replication_factor = 1;
+      spec.configs = {{"cleanup.policy", "compact"},
+                      {"segment.bytes", std::to_string(config_.offsets_topic_segment_bytes)},
+                      {"compression.type", "producer"}};
+      absl::Status created = hooks_.create_topic(spec);
+      if (!created.ok() && ErrorCodeOf(created) != ErrorCode::kTopicAlreadyExists) return created;
+    }
+  }
   MutexLock lock(&groups_mu_);
   if (groups_) return groups_.get();
-  const std::string topic(group::kOffsetsTopic);
   int32_t partitions = 0;
-  {
+  std::set<int32_t> led;
+  if (cluster_mode_) {
+    std::shared_ptr<const coordination::ClusterMetadata> md = cluster_metadata();
+    if (md == nullptr || !md->topics.contains(topic)) {
+      return KafkaError(ErrorCode::kCoordinatorNotAvailable,
+                        fmt::format("{} is not known to broker {} yet", topic, broker_id()));
+    }
+    partitions = static_cast<int32_t>(md->topics.find(topic)->second.partitions.size());
+    led = LedOffsetsPartitions(*md);
+  } else {
     MutexLock topics_lock(&topics_mu_);
     const TopicInfo* info = registry_.Find(topic);
     if (info == nullptr) {
@@ -71,9 +96,10 @@ absl::StatusOr<group::GroupCoordinator*> Broker::Impl::Groups() {
       info = registry_.Find(topic);
     }
     partitions = info->num_partitions;
+    for (int32_t p = 0; p < partitions; ++p) led.insert(p);
   }
   auto store = std::make_unique<BrokerOffsetsStore>(this);
-  for (int32_t p = 0; p < partitions; ++p) {
+  for (int32_t p : led) {
     std::shared_ptr<Partition> partition = GetPartition({topic, p});
     if (partition == nullptr) {
       return KafkaError(ErrorCode::kCoordinatorNotAvailable,
@@ -91,15 +117,56 @@ absl::StatusOr<group::GroupCoordinator*> Broker::Impl::Groups() {
   options.config.group_max_size = config_.group_max_size;
   options.config.offsets_retention_minutes = config_.offsets_retention_minutes;
   options.config.offsets_retention_check_interval_ms = config_.offsets_retention_check_interval_ms;
-  options.partition_exists = [this](const TopicPartition& tp) { return GetPartition(tp) != nullptr; };
+  options.partition_exists = [this](const TopicPartition& tp) {
+    if (!cluster_mode_) return GetPartition(tp) != nullptr;
+    std::shared_ptr<const coordination::ClusterMetadata> md = cluster_metadata();
+    return md != nullptr && md->Find(tp.topic, tp.partition) != nullptr;
+  };
   auto coordinator = std::make_unique<group::GroupCoordinator>(std::move(options));
-  for (int32_t p = 0; p < partitions; ++p) SAMSA_RETURN_IF_ERROR(coordinator->OnElection(p));
+  for (int32_t p : led) SAMSA_RETURN_IF_ERROR(coordinator->OnElection(p));
+  groups_led_ = led;
   SAMSA_LOG(kInfo, "broker {}: group coordinator for {} partitions of {}", broker_id(), partitions,
             topic);
   offsets_store_ = std::move(store);
   groups_ = std::move(coordinator);
   groups_ready_.store(groups_.get(), std::memory_order_release);
   return groups_.get();
+}
+
+std::set<int32_t> Broker::Impl::LedOffsetsPartitions(const coordination::ClusterMetadata& md) const {
+  std::set<int32_t> led;
+  auto it = md.topics.find(group::kOffsetsTopic);
+  if (it == md.topics.end()) return led;
+  for (size_t p = 0; p < it->second.partitions.size(); ++p) {
+    const int32_t id = static_cast<int32_t>(p);
+    if (it->second.partitions[p].leader == broker_id() &&
+        GetPartition({std::string(group::kOffsetsTopic), id}) != nullptr) {
+      led.insert(id);
+    }
+  }
+  return led;
+}
+
+void Broker::Impl::MoveGroupLeadership(const coordination::ClusterMetadata& md) {
+  MutexLock lock(&groups_mu_);
+  if (!groups_ || closed_.load()) return;
+  auto* store = static_cast<BrokerOffsetsStore*>(offsets_store_.get());
+  const std::set<int32_t> led = LedOffsetsPartitions(md);
+  for (int32_t p : groups_led_) {
+    if (led.contains(p)) continue;
+    groups_->OnResignation(p);
+    store->RemovePartition(p);
+  }
+  for (int32_t p : led) {
+    if (groups_led_.contains(p)) continue;
+    store->AddPartition(p, GetPartition({std::string(group::kOffsetsTopic), p})->log());
+    absl::Status s = groups_->OnElection(p);
+    if (!s.ok()) {
+      SAMSA_LOG(kWarning, "broker {}: loading groups of {}-{}: {}", broker_id(), group::kOffsetsTopic,
+                p, std::string(s.message()));
+    }
+  }
+  groups_led_ = led;
 }
 
 absl::StatusOr<std::vector<ConsumerGroupListing>> Broker::Impl::ListGroups() {

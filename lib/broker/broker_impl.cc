@@ -81,6 +81,19 @@ absl::StatusOr<std::unique_ptr<Broker::Impl>> Broker::Impl::Open(const BrokerCon
   return impl;
 }
 
+absl::StatusOr<std::unique_ptr<Broker::Impl>> Broker::Impl::OpenInCluster(const BrokerConfig& config,
+                                                                          BrokerOptions options,
+                                                                          ClusterHooks hooks) {
+  std::unique_ptr<Impl> impl(new Impl(config, options));
+  impl->cluster_mode_ = true;
+  impl->hooks_ = std::move(hooks);
+  SAMSA_RETURN_IF_ERROR(impl->Load());
+  impl->StartBackgroundTasks();
+  // Partitions are hosted, and groups loaded, when the controller's
+  // metadata arrives.
+  return impl;
+}
+
 Broker::Impl::~Impl() {
   absl::Status s = Close();
   if (!s.ok() && !absl::IsFailedPrecondition(s)) {
@@ -98,7 +111,9 @@ absl::Status Broker::Impl::CheckOpen() const {
 absl::Status Broker::Impl::Load() {
   if (log_dirs_.empty()) return KafkaError(ErrorCode::kInvalidConfig, "log.dirs is empty");
   MutexLock lock(&topics_mu_);
-  SAMSA_RETURN_IF_ERROR(registry_.Load(env_, log_dirs_));
+  // In a cluster the topics are the coordinator's: the registry is filled
+  // from the controller's metadata and not stored.
+  if (!cluster_mode_) SAMSA_RETURN_IF_ERROR(registry_.Load(env_, log_dirs_));
   LogManager::Options options;
   options.env = env_;
   options.log_dirs = log_dirs_;
@@ -119,7 +134,7 @@ absl::Status Broker::Impl::Load() {
   // copied from Kafka, or a registry lost) become topics.
   bool registry_changed = false;
   std::map<std::string, int32_t> found;
-  for (const auto& [tp, log] : disk_logs_->AllLogs()) {
+  for (const auto& [tp, log] : cluster_mode_ ? decltype(disk_logs_->AllLogs())() : disk_logs_->AllLogs()) {
     found[tp.topic] = std::max(found[tp.topic], tp.partition + 1);
   }
   for (const auto& [topic, count] : found) {
@@ -207,6 +222,7 @@ std::shared_ptr<Partition> Broker::Impl::GetPartition(const TopicPartition& tp) 
 // --- Metadata ------------------------------------------------------------------------
 
 absl::Status Broker::Impl::MaybeAutoCreate(std::string_view topic, bool allow_auto_create) {
+  if (cluster_mode_) return ClusterAutoCreate(topic, allow_auto_create);
   {
     MutexLock lock(&topics_mu_);
     if (registry_.Find(topic) != nullptr) return absl::OkStatus();
@@ -224,6 +240,7 @@ absl::Status Broker::Impl::MaybeAutoCreate(std::string_view topic, bool allow_au
 
 std::vector<Broker::Impl::TopicMetadata> Broker::Impl::Metadata(
     const std::optional<std::vector<std::string>>& topics, bool allow_auto_create) {
+  if (cluster_mode_) return ClusterMetadataFor(topics, allow_auto_create);
   std::vector<std::string> names;
   if (topics) {
     names = *topics;
@@ -280,6 +297,14 @@ absl::StatusOr<int32_t> Broker::Impl::PartitionCount(std::string_view topic, boo
   SAMSA_RETURN_IF_ERROR(CheckOpen());
   SAMSA_RETURN_IF_ERROR(ValidateTopicName(topic));
   SAMSA_RETURN_IF_ERROR(MaybeAutoCreate(topic, allow_auto_create));
+  if (cluster_mode_) {
+    std::shared_ptr<const coordination::ClusterMetadata> md = cluster_metadata();
+    if (md == nullptr || !md->topics.contains(topic)) {
+      return KafkaError(ErrorCode::kUnknownTopicOrPartition,
+                        fmt::format("topic {} does not exist", topic));
+    }
+    return static_cast<int32_t>(md->topics.find(topic)->second.partitions.size());
+  }
   MutexLock lock(&topics_mu_);
   const TopicInfo* info = registry_.Find(topic);
   if (info == nullptr) {
@@ -294,11 +319,7 @@ absl::StatusOr<Broker::Impl::ProduceResult> Broker::Impl::Produce(const TopicPar
                                                                   std::string records, int16_t acks,
                                                                   AppendOrigin origin) {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
-  std::shared_ptr<Partition> partition = GetPartition(tp);
-  if (partition == nullptr) {
-    return KafkaError(ErrorCode::kUnknownTopicOrPartition,
-                      fmt::format("this server does not host {}", tp.ToString()));
-  }
+  SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<Partition> partition, LeaderPartition(tp));
   SAMSA_ASSIGN_OR_RETURN(LogAppendInfo info,
                          partition->AppendRecordsToLeader(std::move(records), acks, origin));
   ProduceResult result;
@@ -321,11 +342,11 @@ std::vector<Broker::Impl::FetchPartitionResponse> Broker::Impl::Fetch(const Fetc
       responses[i].status = open;
       continue;
     }
-    partitions[i] = GetPartition(request.partitions[i].tp);
-    if (partitions[i] == nullptr) {
-      responses[i].status = KafkaError(ErrorCode::kUnknownTopicOrPartition,
-                                       fmt::format("this server does not host {}",
-                                                   request.partitions[i].tp.ToString()));
+    absl::StatusOr<std::shared_ptr<Partition>> partition = LeaderPartition(request.partitions[i].tp);
+    if (partition.ok()) {
+      partitions[i] = *std::move(partition);
+    } else {
+      responses[i].status = partition.status();
     }
   }
 
@@ -387,11 +408,7 @@ absl::StatusOr<Broker::Impl::ListOffsetResult> Broker::Impl::ListOffset(const To
                                                                         int64_t timestamp,
                                                                         FetchIsolation isolation) {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
-  std::shared_ptr<Partition> partition = GetPartition(tp);
-  if (partition == nullptr) {
-    return KafkaError(ErrorCode::kUnknownTopicOrPartition,
-                      fmt::format("this server does not host {}", tp.ToString()));
-  }
+  SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<Partition> partition, LeaderPartition(tp));
   ListOffsetResult result;
   result.leader_epoch = partition->leader_epoch();
   if (timestamp == kLatestTimestamp) {
@@ -413,11 +430,7 @@ absl::StatusOr<Broker::Impl::ListOffsetResult> Broker::Impl::ListOffset(const To
 
 absl::StatusOr<int64_t> Broker::Impl::DeleteRecords(const TopicPartition& tp, int64_t before_offset) {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
-  std::shared_ptr<Partition> partition = GetPartition(tp);
-  if (partition == nullptr) {
-    return KafkaError(ErrorCode::kUnknownTopicOrPartition,
-                      fmt::format("this server does not host {}", tp.ToString()));
-  }
+  SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<Partition> partition, LeaderPartition(tp));
   SAMSA_ASSIGN_OR_RETURN(Offset start, partition->log()->DeleteRecordsBefore(Offset(before_offset)));
   partition->NotifyWaiters();
   return start.value();

@@ -10,8 +10,10 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,7 @@
 #include "broker/group/group_coordinator.h"
 #include "broker/partition.h"
 #include "broker/topic_registry.h"
+#include "coordination/controller.h"
 #include "log/log_manager.h"
 #include "samsa/broker.h"
 #include "util/mutex.h"
@@ -31,6 +34,30 @@ class Broker::Impl {
  public:
   static absl::StatusOr<std::unique_ptr<Impl>> Open(const BrokerConfig& config,
                                                     BrokerOptions options);
+
+  // --- Cluster mode (broker_cluster.cc) -----------------------------------------
+  // A broker of a Cluster: topic metadata comes from the controller
+  // (ApplyClusterMetadata), not from the samsa-topics file; topic admin goes
+  // through these hooks to the cluster (which writes the coordinator).
+  struct ClusterHooks {
+    std::function<absl::Status(const NewTopic&)> create_topic;
+    std::function<absl::Status(std::string_view)> delete_topic;
+    std::function<absl::Status(std::string_view, int32_t)> create_partitions;
+  };
+  static absl::StatusOr<std::unique_ptr<Impl>> OpenInCluster(const BrokerConfig& config,
+                                                             BrokerOptions options,
+                                                             ClusterHooks hooks);
+  bool in_cluster() const { return cluster_mode_; }
+  // Kafka's LeaderAndIsr + UpdateMetadata + StopReplica(delete) from the
+  // controller, in one: hosts (creating their logs) the partitions whose
+  // replicas name this broker, records who leads each, deletes the logs of
+  // topics no longer listed, moves group coordination with the leadership of
+  // __consumer_offsets partitions. Metadata from an older controller epoch
+  // (or an older send) is ignored.
+  void ApplyClusterMetadata(std::shared_ptr<const coordination::ClusterMetadata> metadata);
+  // The last metadata applied (nullptr before the first, or alone).
+  std::shared_ptr<const coordination::ClusterMetadata> cluster_metadata() const;
+  Scheduler* scheduler() const { return scheduler_.get(); }
   ~Impl();
 
   int32_t broker_id() const { return config_.broker_id; }
@@ -179,6 +206,19 @@ class Broker::Impl {
   absl::Status DeleteTopicFiles(std::string_view name);
   absl::Status MaybeAutoCreate(std::string_view topic, bool allow_auto_create);
   void StartBackgroundTasks();
+  // The partition a Produce/Fetch/ListOffsets for `tp` acts on: alone, the
+  // hosted one (UNKNOWN_TOPIC_OR_PARTITION otherwise); in a cluster, only if
+  // this broker leads it (NOT_LEADER_OR_FOLLOWER; LEADER_NOT_AVAILABLE when
+  // the partition is offline).
+  absl::StatusOr<std::shared_ptr<Partition>> LeaderPartition(const TopicPartition& tp) const;
+  std::vector<TopicMetadata> ClusterMetadataFor(const std::optional<std::vector<std::string>>& topics,
+                                                bool allow_auto_create);
+  absl::Status ClusterAutoCreate(std::string_view topic, bool allow_auto_create);
+  absl::StatusOr<TopicDescription> DescribeClusterTopic(std::string_view name) const;
+  // Group coordination follows the leadership of __consumer_offsets.
+  void MoveGroupLeadership(const coordination::ClusterMetadata& metadata);
+  // The __consumer_offsets partitions this broker leads in `metadata`.
+  std::set<int32_t> LedOffsetsPartitions(const coordination::ClusterMetadata& metadata) const;
 
   BrokerConfig config_;
   std::vector<std::string> log_dirs_;
@@ -203,12 +243,20 @@ class Broker::Impl {
 
   std::unique_ptr<Scheduler> scheduler_;
 
+  // Cluster mode.
+  bool cluster_mode_ = false;
+  ClusterHooks hooks_;
+  mutable Mutex cluster_mu_ ABSL_ACQUIRED_AFTER(topics_mu_);
+  std::shared_ptr<const coordination::ClusterMetadata> cluster_metadata_ ABSL_GUARDED_BY(cluster_mu_);
+  Mutex apply_mu_ ABSL_ACQUIRED_BEFORE(groups_mu_);  // one ApplyClusterMetadata at a time
+
   // Consumer groups: created by Groups(), destroyed (pending joins failed)
   // before the logs close.
   Mutex groups_mu_ ABSL_ACQUIRED_BEFORE(topics_mu_);
   std::unique_ptr<group::OffsetsTopicStore> offsets_store_ ABSL_GUARDED_BY(groups_mu_);
   std::unique_ptr<group::GroupCoordinator> groups_ ABSL_GUARDED_BY(groups_mu_);
   std::atomic<group::GroupCoordinator*> groups_ready_{nullptr};
+  std::set<int32_t> groups_led_ ABSL_GUARDED_BY(groups_mu_);  // partitions elected for
 };
 
 }  // namespace samsa

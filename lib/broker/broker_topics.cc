@@ -46,6 +46,7 @@ LogManager* Broker::Impl::LogManagerFor(const TopicInfo& info) {
 
 absl::Status Broker::Impl::StoreRegistryLocked() {
   metadata_version_.fetch_add(1, std::memory_order_acq_rel);
+  if (cluster_mode_) return absl::OkStatus();  // the coordinator holds the topics
   absl::Status s = registry_.Store(env_, log_dirs_);
   if (!s.ok()) {
     return KafkaError(ErrorCode::kKafkaStorageError,
@@ -77,6 +78,7 @@ absl::Status Broker::Impl::AddPartitionsLocked(const TopicInfo& info, int32_t fr
 
 absl::Status Broker::Impl::CreateTopic(const NewTopic& topic) {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
+  if (cluster_mode_) return hooks_.create_topic(topic);
   MutexLock lock(&topics_mu_);
   return CreateTopicLocked(topic, /*auto_created=*/false);
 }
@@ -161,6 +163,7 @@ absl::Status Broker::Impl::DeleteTopic(std::string_view name) {
     return KafkaError(ErrorCode::kInvalidTopicException,
                       fmt::format("Topic {} is a Kafka internal topic and cannot be deleted.", name));
   }
+  if (cluster_mode_) return hooks_.delete_topic(name);
   absl::Status result = DeleteTopicFiles(name);
   if (group::GroupCoordinator* groups = groups_ready_.load(std::memory_order_acquire)) {
     // Kafka's GroupMetadataManager drops the deleted topic's offsets.
@@ -207,8 +210,16 @@ absl::Status Broker::Impl::DeleteTopicFiles(std::string_view name) {
 }
 
 std::vector<std::string> Broker::Impl::ListTopics(bool include_internal) const {
-  MutexLock lock(&topics_mu_);
   std::vector<std::string> names;
+  if (cluster_mode_) {
+    if (std::shared_ptr<const coordination::ClusterMetadata> md = cluster_metadata()) {
+      for (const auto& [name, t] : md->topics) {
+        if (include_internal || !IsInternalTopic(name)) names.push_back(name);
+      }
+    }
+    return names;
+  }
+  MutexLock lock(&topics_mu_);
   for (const auto& [name, info] : registry_.topics()) {
     if (include_internal || !IsInternalTopic(name)) names.push_back(name);
   }
@@ -217,6 +228,7 @@ std::vector<std::string> Broker::Impl::ListTopics(bool include_internal) const {
 
 absl::StatusOr<TopicDescription> Broker::Impl::DescribeTopic(std::string_view name) const {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
+  if (cluster_mode_) return DescribeClusterTopic(name);
   TopicDescription d;
   {
     MutexLock lock(&topics_mu_);
@@ -245,6 +257,7 @@ absl::StatusOr<TopicDescription> Broker::Impl::DescribeTopic(std::string_view na
 
 absl::Status Broker::Impl::CreatePartitions(std::string_view topic, int32_t total_partitions) {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
+  if (cluster_mode_) return hooks_.create_partitions(topic, total_partitions);
   MutexLock lock(&topics_mu_);
   TopicInfo* info = registry_.FindMutable(topic);
   if (info == nullptr) {
@@ -271,6 +284,13 @@ absl::Status Broker::Impl::CreatePartitions(std::string_view topic, int32_t tota
 absl::Status Broker::Impl::AlterTopicConfigs(
     std::string_view topic, const std::map<std::string, std::optional<std::string>>& changes) {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
+  if (cluster_mode_) {
+    // The controller's metadata would overwrite a local change: topic
+    // configs of a cluster live in /config/topics, not written here yet.
+    return KafkaError(ErrorCode::kInvalidRequest,
+                      fmt::format("altering the configs of topic {} is not supported in a cluster yet",
+                                  topic));
+  }
   MutexLock lock(&topics_mu_);
   TopicInfo* info = registry_.FindMutable(topic);
   if (info == nullptr) {

@@ -7,7 +7,13 @@
 namespace samsa {
 
 Partition::Partition(TopicPartition tp, std::shared_ptr<Log> log, int32_t broker_id, Clock* clock)
-    : tp_(std::move(tp)), log_(std::move(log)), broker_id_(broker_id), clock_(clock) {
+    : tp_(std::move(tp)),
+      log_(std::move(log)),
+      broker_id_(broker_id),
+      clock_(clock),
+      leader_(broker_id),
+      replicas_{broker_id},
+      isr_{broker_id} {
   // One replica: everything in the log is committed.
   log_->UpdateHighWatermark(log_->log_end_offset());
 }
@@ -15,6 +21,26 @@ Partition::Partition(TopicPartition tp, std::shared_ptr<Log> log, int32_t broker
 int32_t Partition::leader_epoch() const {
   MutexLock lock(&mu_);
   return leader_epoch_;
+}
+
+int32_t Partition::leader() const {
+  MutexLock lock(&mu_);
+  return leader_;
+}
+
+void Partition::SetLeadership(int32_t leader, int32_t leader_epoch, std::vector<int32_t> replicas,
+                              std::vector<int32_t> isr) {
+  bool changed;
+  {
+    MutexLock lock(&mu_);
+    changed = leader_ != leader || leader_epoch_ != leader_epoch;
+    leader_ = leader;
+    leader_epoch_ = leader_epoch;
+    replicas_ = std::move(replicas);
+    isr_ = std::move(isr);
+  }
+  // Waiting fetches look again (and see whether this broker still leads).
+  if (changed) NotifyWaiters();
 }
 
 absl::StatusOr<LogAppendInfo> Partition::AppendRecordsToLeader(std::string records, int16_t acks,
@@ -66,9 +92,12 @@ void Partition::NotifyWaiters() {
 PartitionDescription Partition::Describe() const {
   PartitionDescription d;
   d.partition = tp_.partition;
-  d.leader = broker_id_;
-  d.replicas = {broker_id_};
-  d.isr = {broker_id_};
+  {
+    MutexLock lock(&mu_);
+    d.leader = leader_;
+    d.replicas = replicas_;
+    d.isr = isr_;
+  }
   d.log_start_offset = log_->log_start_offset().value();
   d.log_end_offset = log_->log_end_offset().value();
   d.high_watermark = log_->high_watermark().value();

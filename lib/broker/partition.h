@@ -71,6 +71,11 @@ class Partition {
   const TopicPartition& topic_partition() const { return tp_; }
   Log* log() const { return log_.get(); }
   int32_t leader_epoch() const;
+  // The leader and ISR the controller last set (in a cluster); alone, this
+  // broker leads with epoch 0 and is the only replica.
+  void SetLeadership(int32_t leader, int32_t leader_epoch, std::vector<int32_t> replicas,
+                     std::vector<int32_t> isr);
+  int32_t leader() const;
 
   // Appends a producer's batches as the leader. acks: 0, 1 or -1 (all);
   // with -1, fewer in-sync replicas than min.insync.replicas is
@@ -102,6 +107,9 @@ class Partition {
 
   mutable Mutex mu_;
   int32_t leader_epoch_ ABSL_GUARDED_BY(mu_) = 0;
+  int32_t leader_ ABSL_GUARDED_BY(mu_);
+  std::vector<int32_t> replicas_ ABSL_GUARDED_BY(mu_);
+  std::vector<int32_t> isr_ ABSL_GUARDED_BY(mu_);
   std::vector<FetchWaiter*> waiters_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -13,6 +13,7 @@
 
 #include "broker/broker_impl.h"
 #include "client/broker_client.h"
+#include "client/cluster_client.h"
 #include "client/fetch_decoder.h"
 #include "client/group_member.h"
 #include "samsa/errors.h"
@@ -47,10 +48,10 @@ absl::Status NotAssigned(const TopicPartition& tp) {
 
 class Consumer::Impl final : private client::GroupMember::Host {
  public:
-  Impl(Broker* broker, ConsumerConfig config, ConsumerOptions options)
+  Impl(std::unique_ptr<client::BrokerClient> client, ConsumerConfig config)
       : config_(std::move(config)),
-        clock_(options.clock != nullptr ? options.clock : broker->impl()->clock()),
-        client_(client::NewLocalBrokerClient(broker->impl(), clock_)),
+        clock_(client->clock()),
+        client_(std::move(client)),
         isolation_(config_.isolation_level == IsolationLevel::kReadCommitted
                        ? FetchIsolation::kTxnCommitted
                        : FetchIsolation::kHighWatermark) {
@@ -513,11 +514,7 @@ class Consumer::Impl final : private client::GroupMember::Host {
 
 // ---- Consumer ----------------------------------------------------------------------
 
-absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Broker* broker, ConsumerConfig config,
-                                                           ConsumerOptions options) {
-  if (broker == nullptr || broker->impl() == nullptr) {
-    return absl::InvalidArgumentError("Consumer::Create needs a Broker");
-  }
+static absl::Status ValidateConfig(const ConsumerConfig& config) {
   auto bad = [](std::string_view key, int64_t value, std::string_view why) {
     return KafkaError(ErrorCode::kInvalidConfig,
                       fmt::format("Invalid value {} for configuration {}: {}", value, key, why));
@@ -555,9 +552,34 @@ absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Broker* broker, Consu
       return bad("auto.commit.interval.ms", config.auto_commit_interval_ms, "must be >= 0");
     }
   }
-  return std::unique_ptr<Consumer>(
-      new Consumer(std::make_unique<Impl>(broker, std::move(config), options)));
+  return absl::OkStatus();
 }
+
+absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Broker* broker, ConsumerConfig config,
+                                                           ConsumerOptions options) {
+  if (broker == nullptr || broker->impl() == nullptr) {
+    return absl::InvalidArgumentError("Consumer::Create needs a Broker");
+  }
+  Clock* clock = options.clock != nullptr ? options.clock : broker->impl()->clock();
+  SAMSA_RETURN_IF_ERROR(ValidateConfig(config));
+  auto client = client::NewLocalBrokerClient(broker->impl(), clock);
+  return std::unique_ptr<Consumer>(
+      new Consumer(std::make_unique<Impl>(std::move(client), std::move(config))));
+}
+
+absl::StatusOr<std::unique_ptr<Consumer>> Consumer::Create(Cluster* cluster, ConsumerConfig config,
+                                                           ConsumerOptions options) {
+  if (cluster == nullptr || cluster->impl() == nullptr) {
+    return absl::InvalidArgumentError("Consumer::Create needs a Cluster");
+  }
+  Clock* clock = options.clock != nullptr ? options.clock : cluster->impl()->clock();
+  const std::string group_id = config.group_id;
+  SAMSA_RETURN_IF_ERROR(ValidateConfig(config));
+  auto client = client::NewClusterBrokerClient(cluster->impl(), clock, group_id);
+  return std::unique_ptr<Consumer>(
+      new Consumer(std::make_unique<Impl>(std::move(client), std::move(config))));
+}
+
 
 Consumer::Consumer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Consumer::~Consumer() = default;

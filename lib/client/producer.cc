@@ -15,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "broker/broker_impl.h"
 #include "client/broker_client.h"
+#include "client/cluster_client.h"
 #include "client/partitioner.h"
 #include "record/compression.h"
 #include "record/record_batch.h"
@@ -190,10 +191,10 @@ void CompleteBatch(RecordFutureBlock* block,
 // order: wait_mu_ before acc_mu_.
 class Producer::Impl {
  public:
-  Impl(Broker* broker, ProducerConfig config, ProducerOptions options)
+  Impl(std::unique_ptr<client::BrokerClient> client, ProducerConfig config, ProducerOptions options)
       : config_(std::move(config)),
-        clock_(options.clock != nullptr ? options.clock : broker->impl()->clock()),
-        client_(client::NewLocalBrokerClient(broker->impl(), clock_)),
+        clock_(client->clock()),
+        client_(std::move(client)),
         partitioner_(config_.partitioner, config_.partitioner_ignore_keys, config_.batch_size,
                      std::move(options.custom_partitioner)),
         compression_(ParseCompression(config_.compression_type)) {
@@ -723,11 +724,7 @@ class Producer::Impl {
 
 // ---- Producer --------------------------------------------------------------------
 
-absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(Broker* broker, ProducerConfig config,
-                                                           ProducerOptions options) {
-  if (broker == nullptr || broker->impl() == nullptr) {
-    return absl::InvalidArgumentError("Producer::Create needs a Broker");
-  }
+static absl::Status ValidateConfig(const ProducerConfig& config, const ProducerOptions& options) {
   auto bad = [](std::string_view key, auto value, std::string_view why) {
     return KafkaError(ErrorCode::kInvalidConfig,
                       fmt::format("Invalid value {} for configuration {}: {}", value, key, why));
@@ -754,9 +751,33 @@ absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(Broker* broker, Produ
   if (config.partitioner == PartitionerType::kCustom && !options.custom_partitioner) {
     return bad("partitioner.class", "custom", "needs ProducerOptions::custom_partitioner");
   }
-  return std::unique_ptr<Producer>(
-      new Producer(std::make_unique<Impl>(broker, std::move(config), std::move(options))));
+  return absl::OkStatus();
 }
+
+absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(Broker* broker, ProducerConfig config,
+                                                           ProducerOptions options) {
+  if (broker == nullptr || broker->impl() == nullptr) {
+    return absl::InvalidArgumentError("Producer::Create needs a Broker");
+  }
+  Clock* clock = options.clock != nullptr ? options.clock : broker->impl()->clock();
+  SAMSA_RETURN_IF_ERROR(ValidateConfig(config, options));
+  auto client = client::NewLocalBrokerClient(broker->impl(), clock);
+  return std::unique_ptr<Producer>(
+      new Producer(std::make_unique<Impl>(std::move(client), std::move(config), std::move(options))));
+}
+
+absl::StatusOr<std::unique_ptr<Producer>> Producer::Create(Cluster* cluster, ProducerConfig config,
+                                                           ProducerOptions options) {
+  if (cluster == nullptr || cluster->impl() == nullptr) {
+    return absl::InvalidArgumentError("Producer::Create needs a Cluster");
+  }
+  Clock* clock = options.clock != nullptr ? options.clock : cluster->impl()->clock();
+  SAMSA_RETURN_IF_ERROR(ValidateConfig(config, options));
+  auto client = client::NewClusterBrokerClient(cluster->impl(), clock);
+  return std::unique_ptr<Producer>(
+      new Producer(std::make_unique<Impl>(std::move(client), std::move(config), std::move(options))));
+}
+
 
 Producer::Producer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Producer::~Producer() = default;
