@@ -97,12 +97,16 @@ TEST_CASE("a fetch waits on the broker clock for fetch.min.bytes and returns at 
   request.max_wait = absl::Seconds(10);
   std::atomic<bool> returned{false};
   std::vector<Broker::Impl::FetchPartitionResponse> responses;
+  // The broker's own threads that wait on the clock, once they have settled;
+  // counting them by hand raced with a background thread not yet asleep, and
+  // the clock then moved before the fetch waited (a hang).
+  const int base = testing::SettledWaiters(f.clock);
   std::thread fetcher([&] {
     responses = f.impl().Fetch(request);
     returned = true;
   });
-  // The fetch sleeps on the manual clock (the scheduler's workers wait too).
-  while (f.clock.NumWaiters() < 3) std::this_thread::yield();
+  // The fetch sleeps on the manual clock.
+  while (f.clock.NumWaiters() <= base) std::this_thread::yield();
   CHECK_FALSE(returned.load());
   f.clock.Advance(absl::Seconds(10));
   fetcher.join();
@@ -118,8 +122,9 @@ TEST_CASE("a waiting fetch wakes as soon as a record is appended", "[broker][fet
   request.partitions = {{{"t", 0}, 0, 1 << 20}, {{"t", 1}, 0, 1 << 20}};
   request.max_wait = absl::Hours(1);  // on the manual clock: only an append can end it
   std::vector<Broker::Impl::FetchPartitionResponse> responses;
+  const int base = testing::SettledWaiters(f.clock);
   std::thread fetcher([&] { responses = f.impl().Fetch(request); });
-  while (f.clock.NumWaiters() < 3) std::this_thread::yield();
+  while (f.clock.NumWaiters() <= base) std::this_thread::yield();
   f.Produce({"t", 1}, 2, "late");
   fetcher.join();
   CHECK(responses[0].records.empty());
@@ -138,8 +143,9 @@ TEST_CASE("a caller can interrupt its waiting fetch", "[broker][fetch]") {
   request.max_wait = absl::Hours(1);
   request.waiter = &waiter;
   request.interrupted = &interrupted;
+  const int base = testing::SettledWaiters(f.clock);
   std::thread fetcher([&] { f.impl().Fetch(request); });
-  while (f.clock.NumWaiters() < 3) std::this_thread::yield();
+  while (f.clock.NumWaiters() <= base) std::this_thread::yield();
   interrupted = true;
   waiter.Signal();
   fetcher.join();  // returns without the clock moving
