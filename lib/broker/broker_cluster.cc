@@ -14,8 +14,6 @@
 namespace samsa {
 namespace {
 
-constexpr char kStorageConfig[] = "samsa.storage";
-
 bool Contains(const std::vector<int32_t>& v, int32_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
@@ -200,16 +198,13 @@ std::vector<Broker::Impl::TopicMetadata> Broker::Impl::ClusterMetadataFor(
   return result;
 }
 
-absl::StatusOr<TopicDescription> Broker::Impl::DescribeClusterTopic(std::string_view name) const {
-  std::shared_ptr<const coordination::ClusterMetadata> md = cluster_metadata();
-  if (md == nullptr || !md->topics.contains(name)) {
-    return KafkaError(ErrorCode::kUnknownTopicOrPartition, fmt::format("topic {} does not exist", name));
-  }
-  const coordination::TopicLeadership& t = md->topics.find(name)->second;
+TopicDescription DescribeLeadership(
+    std::string_view name, const coordination::TopicLeadership& t,
+    const std::function<std::shared_ptr<Partition>(int32_t partition, int32_t leader)>& leader_partition) {
   TopicDescription d;
   d.name = std::string(name);
   d.topic_id = t.topic_id;
-  d.internal = name == group::kOffsetsTopic || name == "__transaction_state";
+  d.internal = IsInternalTopic(name);
   for (const auto& [key, value] : t.configs) {
     if (key == kStorageConfig) {
       d.memory = value == "memory";
@@ -220,8 +215,8 @@ absl::StatusOr<TopicDescription> Broker::Impl::DescribeClusterTopic(std::string_
   for (size_t p = 0; p < t.partitions.size(); ++p) {
     const coordination::PartitionLeadership& pl = t.partitions[p];
     PartitionDescription pd;
-    if (pl.leader == broker_id()) {
-      if (std::shared_ptr<Partition> partition = GetPartition({d.name, static_cast<int32_t>(p)})) {
+    if (pl.leader >= 0) {
+      if (std::shared_ptr<Partition> partition = leader_partition(static_cast<int32_t>(p), pl.leader)) {
         pd = partition->Describe();
       }
     }
@@ -232,6 +227,19 @@ absl::StatusOr<TopicDescription> Broker::Impl::DescribeClusterTopic(std::string_
     d.partitions.push_back(std::move(pd));
   }
   return d;
+}
+
+absl::StatusOr<TopicDescription> Broker::Impl::DescribeClusterTopic(std::string_view name) const {
+  std::shared_ptr<const coordination::ClusterMetadata> md = cluster_metadata();
+  if (md == nullptr || !md->topics.contains(name)) {
+    return KafkaError(ErrorCode::kUnknownTopicOrPartition, fmt::format("topic {} does not exist", name));
+  }
+  // Offsets are known here only for the partitions this broker leads.
+  return DescribeLeadership(name, md->topics.find(name)->second,
+                            [&](int32_t partition, int32_t leader) -> std::shared_ptr<Partition> {
+                              if (leader != broker_id()) return nullptr;
+                              return GetPartition({std::string(name), partition});
+                            });
 }
 
 }  // namespace samsa

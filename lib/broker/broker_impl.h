@@ -30,6 +30,12 @@
 
 namespace samsa {
 
+// A topic's description from the controller's leadership record; the offsets
+// of partition p come from `leader_partition(p, leader)` (nullptr: unknown).
+TopicDescription DescribeLeadership(
+    std::string_view name, const coordination::TopicLeadership& t,
+    const std::function<std::shared_ptr<Partition>(int32_t partition, int32_t leader)>& leader_partition);
+
 class Broker::Impl {
  public:
   static absl::StatusOr<std::unique_ptr<Impl>> Open(const BrokerConfig& config,

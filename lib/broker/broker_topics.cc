@@ -14,11 +14,6 @@ namespace {
 
 constexpr char kMemoryLogDir[] = "/samsa-memory-topics";
 constexpr char kPartitionMetadataFile[] = "partition.metadata";
-constexpr char kStorageConfig[] = "samsa.storage";
-
-bool IsInternalTopic(std::string_view name) {
-  return name == "__consumer_offsets" || name == "__transaction_state";
-}
 
 }  // namespace
 

@@ -19,16 +19,6 @@ namespace samsa {
 
 namespace zk = kafka_zk;
 
-namespace {
-
-constexpr char kStorageConfig[] = "samsa.storage";
-
-bool IsInternalTopic(std::string_view name) {
-  return name == "__consumer_offsets" || name == "__transaction_state";
-}
-
-}  // namespace
-
 // --- Cluster --------------------------------------------------------------------------
 
 Cluster::Cluster(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -408,35 +398,13 @@ absl::StatusOr<TopicDescription> Cluster::Impl::DescribeTopic(std::string_view n
   if (md == nullptr || !md->topics.contains(name)) {
     return KafkaError(ErrorCode::kUnknownTopicOrPartition, fmt::format("topic {} does not exist", name));
   }
-  const coordination::TopicLeadership& t = md->topics.find(name)->second;
-  TopicDescription d;
-  d.name = std::string(name);
-  d.topic_id = t.topic_id;
-  d.internal = IsInternalTopic(name);
-  for (const auto& [key, value] : t.configs) {
-    if (key == kStorageConfig) {
-      d.memory = value == "memory";
-    } else {
-      d.configs[key] = value;
-    }
-  }
-  for (size_t p = 0; p < t.partitions.size(); ++p) {
-    const coordination::PartitionLeadership& pl = t.partitions[p];
-    PartitionDescription pd;
-    if (pl.leader >= 0) {
-      if (std::shared_ptr<Broker> leader = GetBroker(pl.leader)) {
-        if (auto partition = leader->impl()->GetPartition({d.name, static_cast<int32_t>(p)})) {
-          pd = partition->Describe();
-        }
-      }
-    }
-    pd.partition = static_cast<int32_t>(p);
-    pd.leader = pl.leader;
-    pd.replicas = pl.replicas;
-    pd.isr = pl.isr;
-    d.partitions.push_back(std::move(pd));
-  }
-  return d;
+  // Offsets from each partition's leader.
+  return DescribeLeadership(name, md->topics.find(name)->second,
+                            [&](int32_t partition, int32_t leader) -> std::shared_ptr<Partition> {
+                              std::shared_ptr<Broker> broker = GetBroker(leader);
+                              if (!broker) return nullptr;
+                              return broker->impl()->GetPartition({std::string(name), partition});
+                            });
 }
 
 std::vector<std::string> Cluster::Impl::ListTopics(bool include_internal) const {

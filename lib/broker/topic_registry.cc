@@ -164,4 +164,8 @@ void TopicRegistry::Erase(std::string_view name) {
   if (it != topics_.end()) topics_.erase(it);
 }
 
+bool IsInternalTopic(std::string_view name) {
+  return name == "__consumer_offsets" || name == "__transaction_state";
+}
+
 }  // namespace samsa

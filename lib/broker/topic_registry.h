@@ -40,6 +40,12 @@ struct TopicInfo {
 absl::Status ValidateTopicName(std::string_view name);
 // Whether two names collide in Kafka's metric names ('.' and '_' equal).
 bool TopicNamesCollide(std::string_view a, std::string_view b);
+
+// Kafka's internal topics (__consumer_offsets, __transaction_state).
+bool IsInternalTopic(std::string_view name);
+
+// The topic config under which samsa records a memory-backed topic.
+inline constexpr char kStorageConfig[] = "samsa.storage";
 // A new random topic id.
 std::string NewTopicId();
 
