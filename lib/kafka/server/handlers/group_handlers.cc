@@ -1,0 +1,12 @@
+// The group API handlers (see AddDataHandlers/AddAdminHandlers/AddGroupHandlers
+// in kafka/server/handler.h): each API's handler lives in its own file in
+// this directory; this function lists them.
+#include <vector>
+
+#include "kafka/server/handler.h"
+
+namespace samsa::kafka {
+
+void AddGroupHandlers(std::vector<ApiHandler>* out) { (void)out; }
+
+}  // namespace samsa::kafka
