@@ -45,7 +45,11 @@ class LocalBrokerClient final : public BrokerClient {
     return broker_->ListTopics(/*include_internal=*/false);
   }
 
-  absl::StatusOr<group::GroupCoordinator*> GroupCoordinator() override { return broker_->Groups(); }
+  // The broker outlives its clients (Broker's contract): no ownership to share.
+  absl::StatusOr<GroupCoordinatorRef> GroupCoordinator() override {
+    SAMSA_ASSIGN_OR_RETURN(group::GroupCoordinator * groups, broker_->Groups());
+    return GroupCoordinatorRef(std::shared_ptr<void>(), groups);
+  }
 
   absl::StatusOr<Broker::Impl::ListOffsetResult> ListOffset(const TopicPartition& tp,
                                                             int64_t timestamp,

@@ -19,6 +19,8 @@
 
 namespace samsa::client {
 
+using GroupCoordinatorRef = std::shared_ptr<group::GroupCoordinator>;
+
 struct TopicMetadata {
   int32_t partitions = 0;
   int32_t max_message_bytes = 1048588;  // the topic's max.message.bytes
@@ -42,7 +44,10 @@ class BrokerClient {
   // Every topic but the internal ones (for pattern subscriptions).
   virtual std::vector<std::string> ListTopics() = 0;
   // The group coordinator for the consumer's group (Kafka's FindCoordinator).
-  virtual absl::StatusOr<group::GroupCoordinator*> GroupCoordinator() = 0;
+  // The reference keeps the broker that hosts it alive while it is held (a
+  // Cluster may stop or kill that broker meanwhile: calls then fail with
+  // NOT_COORDINATOR). Hold it for the length of one call, not longer.
+  virtual absl::StatusOr<GroupCoordinatorRef> GroupCoordinator() = 0;
   virtual absl::StatusOr<Broker::Impl::ListOffsetResult> ListOffset(const TopicPartition& tp,
                                                                     int64_t timestamp,
                                                                     FetchIsolation isolation) = 0;

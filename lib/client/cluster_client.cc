@@ -134,7 +134,7 @@ class ClusterBrokerClient final : public BrokerClient {
 
   std::vector<std::string> ListTopics() override { return cluster_->ListTopics(false); }
 
-  absl::StatusOr<group::GroupCoordinator*> GroupCoordinator() override {
+  absl::StatusOr<GroupCoordinatorRef> GroupCoordinator() override {
     const std::string topic(group::kOffsetsTopic);
     std::shared_ptr<const coordination::ClusterMetadata> md = cluster_->metadata();
     if (md == nullptr || !md->topics.contains(topic)) {
@@ -159,7 +159,10 @@ class ClusterBrokerClient final : public BrokerClient {
       return KafkaError(ErrorCode::kCoordinatorNotAvailable,
                         fmt::format("{}-{} (group {}) has no live leader", topic, p, group_id_));
     }
-    return leader->impl()->Groups();
+    // Shares ownership of the leader: a KillBroker meanwhile closes it, but
+    // the coordinator object lives until this reference goes.
+    SAMSA_ASSIGN_OR_RETURN(group::GroupCoordinator * groups, leader->impl()->Groups());
+    return GroupCoordinatorRef(std::move(leader), groups);
   }
 
   absl::StatusOr<Broker::Impl::ListOffsetResult> ListOffset(const TopicPartition& tp,

@@ -174,7 +174,7 @@ void GroupMember::StartJoin(Host* host) {
   request.rebalance_timeout_ms = config_.max_poll_interval_ms;
   request.member_id = member_id_;
   if (!config_.group_instance_id.empty()) request.group_instance_id = config_.group_instance_id;
-  request.protocol_type = "consumer";
+  request.protocol_type = std::string(group::kConsumerProtocolType);
   request.client_id = config_.client_id;
   request.client_host = "/127.0.0.1";
   request.require_known_member_id = true;
@@ -191,7 +191,7 @@ void GroupMember::StartJoin(Host* host) {
   auto pending = std::make_shared<Pending<group::JoinGroupResponse>>();
   pending_join_ = pending;
   state_ = State::kJoining;
-  absl::StatusOr<group::GroupCoordinator*> coordinator = client_->GroupCoordinator();
+  absl::StatusOr<GroupCoordinatorRef> coordinator = client_->GroupCoordinator();
   if (!coordinator.ok()) {
     group::JoinGroupResponse failed;
     failed.error_code = ErrorCodeOf(coordinator.status()) == ErrorCode::kNone
@@ -387,13 +387,13 @@ absl::StatusOr<bool> GroupMember::Poll(absl::Time deadline, Host* host) {
         request.generation_id = generation_;
         request.member_id = member_id_;
         if (!config_.group_instance_id.empty()) request.group_instance_id = config_.group_instance_id;
-        request.protocol_type = "consumer";
+        request.protocol_type = std::string(group::kConsumerProtocolType);
         request.protocol_name = protocol_;
         request.assignments = std::move(assignments);
         auto sync = std::make_shared<Pending<group::SyncGroupResponse>>();
         pending_sync_ = sync;
         state_ = State::kSyncing;
-        absl::StatusOr<group::GroupCoordinator*> coordinator = client_->GroupCoordinator();
+        absl::StatusOr<GroupCoordinatorRef> coordinator = client_->GroupCoordinator();
         if (!coordinator.ok()) {
           ResetMembership(/*keep_member_id=*/true);
           continue;
@@ -477,7 +477,7 @@ absl::StatusOr<bool> GroupMember::Poll(absl::Time deadline, Host* host) {
 
 absl::Status GroupMember::Commit(const std::map<TopicPartition, OffsetAndMetadata>& offsets) {
   if (offsets.empty()) return absl::OkStatus();
-  SAMSA_ASSIGN_OR_RETURN(group::GroupCoordinator * coordinator, client_->GroupCoordinator());
+  SAMSA_ASSIGN_OR_RETURN(GroupCoordinatorRef coordinator, client_->GroupCoordinator());
   group::OffsetCommitRequest request;
   request.group_id = config_.group_id;
   {
@@ -527,7 +527,7 @@ absl::Status GroupMember::Commit(const std::map<TopicPartition, OffsetAndMetadat
 
 absl::StatusOr<std::map<TopicPartition, std::optional<OffsetAndMetadata>>> GroupMember::Committed(
     const std::vector<TopicPartition>& partitions) {
-  SAMSA_ASSIGN_OR_RETURN(group::GroupCoordinator * coordinator, client_->GroupCoordinator());
+  SAMSA_ASSIGN_OR_RETURN(GroupCoordinatorRef coordinator, client_->GroupCoordinator());
   group::OffsetFetchRequest request;
   request.group_id = config_.group_id;
   std::vector<group::OffsetFetchRequestTopic> topics;
@@ -582,7 +582,7 @@ void GroupMember::Leave(Host* host, const char* reason) {
   joined_topics_.clear();
   joined_topic_partitions_.clear();
   if (member_id.empty()) return;
-  absl::StatusOr<group::GroupCoordinator*> coordinator = client_->GroupCoordinator();
+  absl::StatusOr<GroupCoordinatorRef> coordinator = client_->GroupCoordinator();
   if (!coordinator.ok()) return;
   group::LeaveGroupRequest request;
   request.group_id = config_.group_id;
@@ -616,7 +616,7 @@ void GroupMember::RunHeartbeats() {
       membership_lost_ = true;
       if (dynamic) {
         mu_.Unlock();
-        absl::StatusOr<group::GroupCoordinator*> coordinator = client_->GroupCoordinator();
+        absl::StatusOr<GroupCoordinatorRef> coordinator = client_->GroupCoordinator();
         if (coordinator.ok()) {
           group::LeaveGroupRequest request;
           request.group_id = config_.group_id;
@@ -635,7 +635,7 @@ void GroupMember::RunHeartbeats() {
     const int32_t generation = generation_;
     mu_.Unlock();
     group::HeartbeatResponse response;
-    absl::StatusOr<group::GroupCoordinator*> coordinator = client_->GroupCoordinator();
+    absl::StatusOr<GroupCoordinatorRef> coordinator = client_->GroupCoordinator();
     if (coordinator.ok()) {
       response = (*coordinator)->Heartbeat(request);
     } else {

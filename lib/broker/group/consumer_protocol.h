@@ -43,6 +43,8 @@ namespace samsa::group {
 
 // The highest ConsumerProtocol version samsa knows (Kafka 3.5+ also stops here).
 inline constexpr int16_t kConsumerProtocolMaxVersion = 3;
+// The protocol type consumer groups join with (ConsumerProtocol.PROTOCOL_TYPE).
+inline constexpr std::string_view kConsumerProtocolType = "consumer";
 // The generation a member reports before it has joined any (Kafka's
 // AbstractStickyAssignor.DEFAULT_GENERATION).
 inline constexpr int32_t kDefaultGeneration = -1;
