@@ -79,7 +79,8 @@ class Cluster {
 
   // The running broker `id`, or nullptr (stopped, killed, or no such id).
   // Valid until that broker is stopped or killed. Its topic admin goes
-  // through the cluster; AlterTopicConfigs is refused (INVALID_REQUEST).
+  // through the cluster: AlterTopicConfigs rewrites /config/topics/<topic>
+  // and every broker hosting the topic applies the new configs.
   Broker* broker(int32_t id) const;
   // Every broker id, running or not.
   std::vector<int32_t> broker_ids() const;

@@ -114,7 +114,25 @@ void Broker::Impl::ApplyClusterMetadata(std::shared_ptr<const coordination::Clus
           info.configs[key] = value;
         }
       }
+      // Changed configs (AlterTopicConfigs through /config/topics) reach the
+      // logs this broker already hosts.
+      const TopicInfo* before = registry_.Find(name);
+      const bool configs_changed = before != nullptr && before->configs != info.configs;
       registry_.Put(info);
+      if (configs_changed) {
+        absl::StatusOr<LogConfig> log_config = LogConfigFor(info);
+        if (!log_config.ok()) {
+          SAMSA_LOG(kError, "broker {}: ignoring the new configs of topic {}: {}", broker_id(), name,
+                    std::string(log_config.status().message()));
+        } else {
+          for (size_t p = 0; p < t.partitions.size(); ++p) {
+            if (auto partition = GetPartition({name, static_cast<int32_t>(p)})) {
+              partition->log()->UpdateConfig(*log_config);
+            }
+          }
+          SAMSA_LOG(kInfo, "broker {}: topic {} configs updated", broker_id(), name);
+        }
+      }
       for (size_t p = 0; p < t.partitions.size(); ++p) {
         const coordination::PartitionLeadership& pl = t.partitions[p];
         if (!Contains(pl.replicas, broker_id())) continue;

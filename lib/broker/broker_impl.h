@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -49,6 +50,8 @@ class Broker::Impl {
     std::function<absl::Status(const NewTopic&)> create_topic;
     std::function<absl::Status(std::string_view)> delete_topic;
     std::function<absl::Status(std::string_view, int32_t)> create_partitions;
+    std::function<absl::Status(std::string_view, const std::map<std::string, std::optional<std::string>>&)>
+        alter_topic_configs;
   };
   static absl::StatusOr<std::unique_ptr<Impl>> OpenInCluster(const BrokerConfig& config,
                                                              BrokerOptions options,

@@ -279,13 +279,9 @@ absl::Status Broker::Impl::CreatePartitions(std::string_view topic, int32_t tota
 absl::Status Broker::Impl::AlterTopicConfigs(
     std::string_view topic, const std::map<std::string, std::optional<std::string>>& changes) {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
-  if (cluster_mode_) {
-    // The controller's metadata would overwrite a local change: topic
-    // configs of a cluster live in /config/topics, not written here yet.
-    return KafkaError(ErrorCode::kInvalidRequest,
-                      fmt::format("altering the configs of topic {} is not supported in a cluster yet",
-                                  topic));
-  }
+  // A cluster's topic configs live in /config/topics: the change comes back
+  // to every broker with the controller's metadata.
+  if (cluster_mode_) return hooks_.alter_topic_configs(topic, changes);
   MutexLock lock(&topics_mu_);
   TopicInfo* info = registry_.FindMutable(topic);
   if (info == nullptr) {

@@ -126,6 +126,10 @@ absl::Status Cluster::Impl::StartBroker(int32_t id) {
   hooks.create_topic = [this](const NewTopic& t) { return CreateTopic(t); };
   hooks.delete_topic = [this](std::string_view t) { return DeleteTopic(t); };
   hooks.create_partitions = [this](std::string_view t, int32_t n) { return CreatePartitions(t, n); };
+  hooks.alter_topic_configs = [this](std::string_view t,
+                                     const std::map<std::string, std::optional<std::string>>& changes) {
+    return AlterTopicConfigs(t, changes);
+  };
   SAMSA_ASSIGN_OR_RETURN(std::unique_ptr<Broker::Impl> impl,
                          Broker::Impl::OpenInCluster(config, BrokerOptions{env.get(), clock_},
                                                      std::move(hooks)));
@@ -387,6 +391,53 @@ absl::Status Cluster::Impl::CreatePartitions(std::string_view topic, int32_t tot
     if (!set.ok()) {
       return KafkaError(ErrorCode::kUnknownServerError,
                         fmt::format("topic {} changed meanwhile: {}", topic, std::string(set.status().message())));
+    }
+  }
+  AwaitSettled();
+  return absl::OkStatus();
+}
+
+absl::Status Cluster::Impl::AlterTopicConfigs(
+    std::string_view topic, const std::map<std::string, std::optional<std::string>>& changes) {
+  {
+    MutexLock lock(&admin_mu_);
+    if (!coordinator_->Exists(zk::TopicPath(topic)).value_or(std::nullopt)) {
+      return KafkaError(ErrorCode::kUnknownTopicOrPartition, fmt::format("topic {} does not exist", topic));
+    }
+    // Kafka's AdminZkClient.changeTopicConfig: the whole override set is
+    // rewritten (compare-and-set on the node's version).
+    absl::StatusOr<NodeData> node = coordinator_->Get(zk::ConfigTopicPath(topic));
+    zk::EntityConfig config;
+    int32_t version = -1;
+    if (node.ok()) {
+      SAMSA_ASSIGN_OR_RETURN(config, zk::DecodeEntityConfig(node->data));
+      version = node->stat.version;
+    } else if (!IsNoNode(node.status())) {
+      return node.status();
+    }
+    for (const auto& [key, value] : changes) {
+      if (key == kStorageConfig) {
+        return KafkaError(ErrorCode::kInvalidConfig,
+                          fmt::format("{} is fixed when the topic is created", kStorageConfig));
+      }
+      if (value) {
+        config.config[key] = *value;
+      } else {
+        config.config.erase(key);
+      }
+    }
+    Properties overrides;
+    for (const auto& [key, value] : config.config) {
+      if (key != kStorageConfig) overrides[key] = value;
+    }
+    SAMSA_RETURN_IF_ERROR(ApplyTopicConfigs(DefaultLogConfig(options_.base), overrides).status());
+    absl::Status written =
+        version < 0 ? coordinator_->Create(kNoSession, zk::ConfigTopicPath(topic), zk::EncodeEntityConfig(config), CreateMode::kPersistent).status()
+                    : coordinator_->Set(zk::ConfigTopicPath(topic), zk::EncodeEntityConfig(config), version).status();
+    if (!written.ok()) {
+      return KafkaError(ErrorCode::kUnknownServerError,
+                        fmt::format("the configs of topic {} changed meanwhile: {}", topic,
+                                    std::string(written.message())));
     }
   }
   AwaitSettled();

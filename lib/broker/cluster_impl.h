@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -45,6 +46,10 @@ class Cluster::Impl final : public coordination::ControllerChannel {
   absl::Status CreateTopic(const NewTopic& topic);
   absl::Status DeleteTopic(std::string_view name);
   absl::Status CreatePartitions(std::string_view topic, int32_t total_partitions);
+  // Rewrites /config/topics/<topic> (nullopt deletes a key) and returns once
+  // the controller has sent the change to the brokers.
+  absl::Status AlterTopicConfigs(std::string_view topic,
+                                 const std::map<std::string, std::optional<std::string>>& changes);
   absl::StatusOr<TopicDescription> DescribeTopic(std::string_view name) const;
   std::vector<std::string> ListTopics(bool include_internal) const;
   void AwaitSettled() const { coordinator_->AwaitEventsDelivered(); }

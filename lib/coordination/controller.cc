@@ -435,7 +435,10 @@ absl::Status ClusterMember::LoadTopicLocked(const std::string& topic) {
   }
   TopicLeadership& t = metadata_.topics[topic];
   t.topic_id = assignment->topic_id.value_or("");
-  absl::StatusOr<NodeData> config = zkc.Get(zk::ConfigTopicPath(topic));
+  // Watched: AlterTopicConfigs rewrites the node, and the controller sends
+  // the new configs to the brokers (Kafka's brokers learn it from
+  // /config/changes; here the controller's metadata carries it).
+  absl::StatusOr<NodeData> config = zkc.Get(zk::ConfigTopicPath(topic), Bind(&ClusterMember::OnTopicConfigChange));
   if (config.ok()) {
     absl::StatusOr<zk::EntityConfig> decoded = zk::DecodeEntityConfig(config->data);
     if (decoded.ok()) t.configs = decoded->config;
@@ -487,6 +490,21 @@ absl::Status ClusterMember::LoadTopicLocked(const std::string& topic) {
   SAMSA_RETURN_IF_ERROR(WriteFencedLocked(std::move(creates)));
   t.partitions = std::move(partitions);
   return absl::OkStatus();
+}
+
+void ClusterMember::OnTopicConfigChange(const WatchEvent& event) {
+  MutexLock lock(&mu_);
+  if (stopped_ || !controller_ || event.type == WatchEventType::kNodeDeleted) return;
+  const std::string prefix = std::string(zk::kConfigTopicsPath) + "/";
+  if (event.path.rfind(prefix, 0) != 0) return;
+  const std::string topic = event.path.substr(prefix.size());
+  if (!metadata_.topics.contains(topic)) return;  // deleted meanwhile
+  absl::Status s = LoadTopicLocked(topic);
+  if (s.ok()) {
+    PublishLocked();
+  } else {
+    ResignLocked(s);
+  }
 }
 
 void ClusterMember::OnDeleteTopicsChange(const WatchEvent&) {

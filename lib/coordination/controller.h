@@ -149,6 +149,7 @@ class ClusterMember : public std::enable_shared_from_this<ClusterMember> {
   void OnBrokersChange(const WatchEvent& event);
   void OnTopicsChange(const WatchEvent& event);
   void OnTopicChange(const WatchEvent& event);
+  void OnTopicConfigChange(const WatchEvent& event);
   void OnDeleteTopicsChange(const WatchEvent& event);
   absl::Status ReadBrokersLocked(std::map<int32_t, int64_t>* brokers) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status HandleBrokersLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
