@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "broker/group/consumer_protocol.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/group/log_offsets_store.h"
 #include "log/log.h"
@@ -779,6 +780,62 @@ TEST_CASE("offsets expire after retention, counted from when the group became em
   f.Restart();
   CHECK(f.Describe("g").group_state == "Dead");
   CHECK(f.Fetched("g", "t", 0) == -1);
+}
+
+TEST_CASE("a Stable consumer group's offsets of topics no member subscribes to expire after retention",
+          "[groups][offsets][retention]") {
+  // Kafka's GroupMetadata.removeExpiredOffsets, case Stable "consumer"
+  // group with known subscriptions: offsets of unsubscribed topics expire
+  // offsets.retention.minutes after their commit; subscribed ones stay.
+  Fixture f(/*start=*/false);
+  f.config.offsets_retention_minutes = 10;
+  f.config.offsets_retention_check_interval_ms = 60000;
+  f.Start();
+  auto subscribe = [](std::vector<std::string> topics) {
+    Subscription sub;
+    sub.topics = std::move(topics);
+    absl::StatusOr<std::string> bytes = EncodeSubscription(sub);
+    REQUIRE(bytes.ok());
+    return *bytes;
+  };
+  JoinGroupRequest a = f.JoinRequest("g");
+  a.protocols = {{"range", subscribe({"orders"})}};
+  JoinGroupRequest b = f.JoinRequest("g");
+  b.protocols = {{"range", subscribe({"orders", "payments"})}};
+  JoinSlot ja = f.Join(a);
+  JoinSlot jb = f.Join(b);
+  f.AwaitJoins({&ja, &jb});
+  const std::vector<JoinGroupResponse> joined = {ja.get(), jb.get()};
+  f.CompleteSync("g", joined);
+  REQUIRE(f.Describe("g").group_state == "Stable");
+  const JoinGroupResponse& m = joined[0];
+  for (const char* topic : {"orders", "payments", "retired"}) {
+    CHECK(f.CommitError("g", m.generation_id, m.member_id, topic, 0, 5) == ErrorCode::kNone);
+  }
+  auto stay = [&](absl::Duration d) {
+    for (absl::Duration t; t < d; t += absl::Seconds(5)) {
+      f.Advance(absl::Seconds(5));
+      for (const JoinGroupResponse& j : joined) REQUIRE(f.Heartbeat("g", j) == ErrorCode::kNone);
+    }
+  };
+  stay(absl::Minutes(9));
+  CHECK(f.Fetched("g", "retired", 0) == 5);  // not yet 10 minutes old
+  stay(absl::Minutes(2));
+  CHECK(f.Fetched("g", "retired", 0) == -1);  // nobody subscribes to it
+  CHECK(f.Fetched("g", "orders", 0) == 5);
+  CHECK(f.Fetched("g", "payments", 0) == 5);
+  // The subscriptions come back with the group's record after a restart.
+  f.Restart();
+  CHECK(f.Fetched("g", "retired", 0) == -1);
+  CHECK(f.Fetched("g", "orders", 0) == 5);
+  CHECK(f.Describe("g").group_state == "Stable");
+  CHECK(f.CommitError("g", m.generation_id, m.member_id, "retired", 0, 7) == ErrorCode::kNone);
+  for (int i = 0; i < 11 * 12; ++i) {
+    f.Advance(absl::Seconds(5));
+    for (const JoinGroupResponse& j : joined) f.Heartbeat("g", j);
+  }
+  CHECK(f.Fetched("g", "retired", 0) == -1);
+  CHECK(f.Fetched("g", "payments", 0) == 5);
 }
 
 TEST_CASE("OnTopicDeleted tombstones the topic's offsets in every group", "[groups][offsets]") {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cassert>
 
+#include "broker/group/consumer_protocol.h"
+#include "util/logging.h"
+
 namespace samsa::group {
 
 std::string_view GroupStateName(GroupState state) {
@@ -240,7 +243,24 @@ void GroupMetadata::InitNextGeneration(int64_t now_ms) {
     protocol_name_.reset();
     TransitionTo(GroupState::kEmpty, now_ms);
   }
+  subscribed_topics_ = ComputeSubscribedTopics();
   pending_sync_members_.clear();
+}
+
+std::optional<std::set<std::string>> GroupMetadata::ComputeSubscribedTopics() const {
+  if (protocol_type_ != kConsumerProtocolType || members_.empty() || !protocol_name_) return std::nullopt;
+  std::set<std::string> topics;
+  for (const auto& [id, m] : members_) {
+    absl::StatusOr<Subscription> sub = DecodeSubscription(m.Metadata(*protocol_name_));
+    if (!sub.ok()) {
+      // Kafka logs this and stops expiring the group's offsets by topic.
+      SAMSA_LOG(kWarning, "group {}: cannot parse member {}'s subscription: {}", group_id_, id,
+                std::string(sub.status().message()));
+      return std::nullopt;
+    }
+    topics.insert(sub->topics.begin(), sub->topics.end());
+  }
+  return topics;
 }
 
 int32_t GroupMetadata::RebalanceTimeoutMs() const {
@@ -271,14 +291,37 @@ std::vector<JoinGroupResponseMember> GroupMetadata::CurrentMemberMetadata() cons
 // parse subscriptions, so we keep those).
 std::vector<TopicPartition> GroupMetadata::RemoveExpiredOffsets(int64_t now_ms,
                                                                 int64_t retention_ms) {
+  // Kafka's GroupMetadata.removeExpiredOffsets:
+  // - a group with a protocol type, Empty: every offset expires retention
+  //   after the group became Empty (or after its commit, for old records
+  //   without a state timestamp);
+  // - a Stable "consumer" group that knows its members' subscriptions:
+  //   offsets of topics no member subscribes to expire retention after
+  //   their commit;
+  // - no protocol type (a simple consumer storing offsets only): each
+  //   offset expires retention after its commit;
+  // - otherwise (rebalancing, or unknown subscriptions) nothing expires.
+  // Offsets committed with an explicit expire timestamp (OffsetCommit v1-v4
+  // retention) expire at it. Commits never pend here: they append under
+  // the commit lock, which the cleanup holds.
   std::optional<int64_t> base;
+  const std::set<std::string>* subscribed = nullptr;
   if (protocol_type_ && !protocol_type_->empty()) {
-    if (!Is(GroupState::kEmpty)) return {};
-    base = current_state_timestamp_;
+    if (Is(GroupState::kEmpty)) {
+      base = current_state_timestamp_;
+    } else if (*protocol_type_ == kConsumerProtocolType && subscribed_topics_ && Is(GroupState::kStable)) {
+      subscribed = &*subscribed_topics_;
+    } else {
+      return {};
+    }
   }
   std::vector<TopicPartition> expired;
   for (auto it = offsets_.begin(); it != offsets_.end();) {
     const OffsetCommitValue& v = it->second;
+    if (subscribed != nullptr && subscribed->contains(it->first.topic)) {
+      ++it;
+      continue;
+    }
     bool expire;
     if (v.expire_timestamp != -1) {
       expire = now_ms >= v.expire_timestamp;
@@ -344,6 +387,7 @@ GroupMetadata GroupMetadata::FromRecord(const std::string& group_id, const Group
     for (const JoinGroupProtocol& p : m.supported_protocols) g.supported_protocols_[p.name]++;
     g.members_.insert_or_assign(m.member_id, std::move(m));
   }
+  g.subscribed_topics_ = g.ComputeSubscribedTopics();
   return g;
 }
 

@@ -151,6 +151,10 @@ class GroupMetadata {
   // Offsets.
   std::map<TopicPartition, OffsetCommitValue>& offsets() { return offsets_; }
   bool HasOffsets() const { return !offsets_.empty(); }
+  // The union of the members' subscribed topics, for a "consumer" group with
+  // a chosen protocol whose members' subscriptions all parse (Kafka's
+  // GroupMetadata.subscribedTopics); recomputed each generation and on load.
+  const std::optional<std::set<std::string>>& subscribed_topics() const { return subscribed_topics_; }
   // Removes offsets past retention (Kafka 2.1+ rules, see the .cc) and
   // returns their partitions.
   std::vector<TopicPartition> RemoveExpiredOffsets(int64_t now_ms, int64_t retention_ms);
@@ -186,6 +190,9 @@ class GroupMetadata {
   int32_t num_members_awaiting_join_ = 0;
   bool new_member_added_ = false;
   std::map<TopicPartition, OffsetCommitValue> offsets_;
+  std::optional<std::set<std::string>> subscribed_topics_;
+
+  std::optional<std::set<std::string>> ComputeSubscribedTopics() const;
 };
 
 }  // namespace samsa::group
