@@ -21,6 +21,8 @@
 
 #include "samsa/env.h"
 #include "kafka/messages/messages.h"
+#include "kafka/server/cluster_server.h"
+#include "samsa/cluster.h"
 #include "kafka/protocol/frame.h"
 #include "kafka/protocol/request_envelope.h"
 #include "samsa/broker.h"
@@ -742,6 +744,49 @@ TEST_CASE("samsa::KafkaServer starts on a broker's listeners and stops", "[kafka
   (*server)->Stop();
   server->reset();
   CHECK((*broker)->Close().ok());
+}
+
+// --- A Cluster ------------------------------------------------------------------
+
+TEST_CASE("each broker of a Cluster gets a server whose context lists every broker", "[kafka][server][cluster]") {
+  ManualClock clock;
+  std::unique_ptr<Env> env = NewMemEnv(&clock);
+  ClusterOptions options;
+  options.num_brokers = 3;
+  options.base.log_dirs = "/kafka";
+  options.base.num_io_threads = 1;
+  options.base.listeners = "PLAINTEXT://127.0.0.1:0";
+  options.env = env.get();
+  options.clock = &clock;
+  auto cluster = Cluster::Start(options);
+  REQUIRE(cluster.ok());
+  ServerOptions server_options;
+  server_options.cluster_id = "cluster-xyz";
+  auto servers = ClusterServers::Start(cluster->get(), server_options);
+  REQUIRE(servers.ok());
+  REQUIRE((*servers)->servers().size() == 3);
+  std::vector<std::string> bootstrap;
+  for (const auto& [id, server] : (*servers)->servers()) {
+    ServerContext* ctx = server->context();
+    CHECK(ctx->broker()->broker_id() == id);
+    CHECK(ctx->cluster_id() == "cluster-xyz");
+    CHECK(ctx->controller_id() == (*cluster)->controller_id());
+    const std::vector<BrokerEndpoint> live = ctx->LiveBrokers("PLAINTEXT");
+    REQUIRE(live.size() == 3);
+    for (size_t i = 0; i < live.size(); ++i) {
+      CHECK(live[i].node_id == static_cast<int32_t>(i));
+      CHECK(live[i].host == "127.0.0.1");
+      CHECK(live[i].port == (*servers)->servers().at(static_cast<int32_t>(i))->listeners()[0].port);
+    }
+    bootstrap.push_back(server->BootstrapServers());
+    Client c(server->listeners()[0].port);
+    REQUIRE(c.connected());
+    REQUIRE(c.Send(ApiVersionsRequest(), 0, 1));
+    CHECK(c.Read<ApiVersionsResponse>(0, 1).error_code == 0);
+  }
+  CHECK((*servers)->BootstrapServers() == bootstrap[0] + "," + bootstrap[1] + "," + bootstrap[2]);
+  (*servers)->Stop();
+  servers->reset();
 }
 
 }  // namespace

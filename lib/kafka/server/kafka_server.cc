@@ -243,7 +243,8 @@ absl::Status Server::Bind(const std::vector<ListenerAddress>& addresses,
     const ListenerAddress& a = addresses[i];
     auto failed = [&](const asio::error_code& ec) {
       return KafkaError(ErrorCode::kUnknownServerError,
-                        fmt::format("Socket server failed to bind to {}:{}: {}", a.host, a.port, ec.message()));
+                        fmt::format("Socket server failed to bind to {}:{}: {}", a.host,
+                                    a.port == 0 ? 0 : a.port + options_.port_offset, ec.message()));
     };
     asio::error_code ec;
     asio::ip::address address;
@@ -265,7 +266,8 @@ absl::Status Server::Bind(const std::vector<ListenerAddress>& addresses,
         }
       }
     }
-    const asio::ip::tcp::endpoint endpoint(address, static_cast<uint16_t>(a.port));
+    const int32_t port = a.port == 0 ? 0 : a.port + options_.port_offset;
+    const asio::ip::tcp::endpoint endpoint(address, static_cast<uint16_t>(port));
     auto acceptor = std::make_unique<Acceptor>(*io_, std::move(securities[i]));
     acceptor->acceptor.open(endpoint.protocol(), ec);
     if (!ec) acceptor->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
@@ -282,7 +284,7 @@ absl::Status Server::Bind(const std::vector<ListenerAddress>& addresses,
     for (const ListenerAddress& adv : advertised) {
       if (adv.name != a.name) continue;
       if (!IsWildcard(adv.host)) l.advertised_host = adv.host;
-      if (adv.port != 0) l.advertised_port = adv.port;
+      if (adv.port != 0) l.advertised_port = adv.port + options_.port_offset;
     }
     if (own_context_ != nullptr) own_context_->SetEndpoint(l.name, l.advertised_host, l.advertised_port);
     listeners_.push_back(std::move(l));

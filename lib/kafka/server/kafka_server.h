@@ -85,6 +85,9 @@ struct ServerOptions {
   // The handler table; nullptr: AllHandlers(). Must outlive the server.
   const std::vector<ApiHandler>* handlers = nullptr;
   int max_io_threads = kMaxIoThreads;
+  // Added to every non-zero listener and advertised port (brokers of one
+  // Cluster share a config: broker i listens on port + i).
+  int32_t port_offset = 0;
 };
 
 class Connection;
