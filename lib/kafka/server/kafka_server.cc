@@ -199,8 +199,7 @@ struct Server::Runtime {
 };
 
 Server::Server(Broker::Impl* broker, ServerOptions options)
-    : broker_(broker),
-      options_(std::move(options)),
+    : options_(std::move(options)),
       pool_(std::max(1, broker->config().num_io_threads), options_.max_io_threads),
       io_(std::make_shared<asio::io_context>()),
       runtime_(std::make_unique<Runtime>(*io_)) {

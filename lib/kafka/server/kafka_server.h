@@ -120,7 +120,6 @@ class Server {
                     std::vector<ListenerSecurity> securities);
   void Accept(Acceptor* acceptor);
 
-  Broker::Impl* const broker_;
   ServerOptions options_;
   std::unique_ptr<SingleBrokerContext> own_context_;
   ServerContext* context_ = nullptr;
