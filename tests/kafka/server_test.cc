@@ -351,6 +351,19 @@ TEST_CASE("an ApiVersions version above 3 gets UNSUPPORTED_VERSION with ApiVersi
   CHECK(c.Read<ApiVersionsResponse>(3, 50).error_code == 0);
 }
 
+TEST_CASE("ApiVersions v3 with an invalid client software name gets INVALID_REQUEST", "[kafka][server]") {
+  ServerFixture f;
+  f.Start();
+  Client c(f.port());
+  REQUIRE(c.connected());
+  ApiVersionsRequest request = V3Request();
+  request.client_software_name = "bad name!";
+  REQUIRE(c.Send(request, 3, 1));
+  const ApiVersionsResponse r = c.Read<ApiVersionsResponse>(3, 1);
+  CHECK(r.error_code == 42);
+  CHECK(r.api_keys.empty());
+}
+
 TEST_CASE("pipelined requests are answered in order with their correlation ids", "[kafka][server]") {
   ServerFixture f;
   f.Start();
@@ -401,6 +414,18 @@ TEST_CASE("advertised.listeners is what the context reports", "[kafka][server]")
   REQUIRE(brokers.size() == 1);
   CHECK(brokers[0].host == "broker.example");
   CHECK(brokers[0].port == 9092);
+}
+
+TEST_CASE("a named listener host is resolved and advertised as given", "[kafka][server]") {
+  ServerFixture f;
+  f.config.listeners = "PLAINTEXT://localhost:0";
+  f.Start();
+  const int32_t port = f.port();
+  CHECK(f.server->BootstrapServers() == "localhost:" + std::to_string(port));
+  Client c(port);
+  REQUIRE(c.connected());
+  REQUIRE(c.Send(ApiVersionsRequest(), 0, 1));
+  CHECK(c.Read<ApiVersionsResponse>(0, 1).error_code == 0);
 }
 
 TEST_CASE("listeners the server cannot serve fail Start with INVALID_CONFIG", "[kafka][server]") {
@@ -694,6 +719,12 @@ TEST_CASE("before SASL authentication only ApiVersions and the SASL exchange are
   REQUIRE(c.Send(Heartbeat("early"), 0, 1));
   CHECK(c.ClosedByServer());
   CHECK(f.probe.Events().empty());
+  Client skipped(f.port(1));  // SaslAuthenticate without a handshake
+  REQUIRE(skipped.connected());
+  SaslAuthenticateRequest auth;
+  auth.auth_bytes = PlainToken("alice", "alice-secret");
+  REQUIRE(skipped.Send(auth, 1, 1));
+  CHECK(skipped.ClosedByServer());
   // The PLAINTEXT listener of the same server needs no authentication.
   Client p(f.port(0));
   REQUIRE(p.connected());
