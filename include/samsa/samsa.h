@@ -21,6 +21,7 @@
 #include "samsa/coordinator.h"
 #include "samsa/env.h"
 #include "samsa/errors.h"
+#include "samsa/kafka_server.h"
 #include "samsa/logging.h"
 #include "samsa/producer.h"
 #include "samsa/record.h"
