@@ -490,6 +490,13 @@ TEST_CASE("produce rejects records that are not exactly one magic-2 batch", "[ka
     REQUIRE(r.ok());
     CHECK(r->responses[0].partition_responses[0].error_code == kInvalidRecord);
   }
+  SECTION("a control batch") {
+    record::RecordBatchOptions o;
+    o.control = true;
+    auto r = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(1, "x", 0, o)), 7);
+    REQUIRE(r.ok());
+    CHECK(r->responses[0].partition_responses[0].error_code == kInvalidRecord);
+  }
   SECTION("zstd below v7") {
     record::RecordBatchOptions o;
     o.compression = record::CompressionType::kZstd;
@@ -498,6 +505,20 @@ TEST_CASE("produce rejects records that are not exactly one magic-2 batch", "[ka
     CHECK(r->responses[0].partition_responses[0].error_code == kUnsupportedCompressionType);
   }
   CHECK(f.LogEnd({"t", 0}) == 0);
+}
+
+TEST_CASE("clients may not produce to an internal topic", "[kafka][handlers][produce]") {
+  Fixture f;
+  REQUIRE(f.impl().Groups().ok());  // creates __consumer_offsets
+  const int64_t before = f.LogEnd({"__consumer_offsets", 0});
+  auto r = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("__consumer_offsets", 0, Batch(1, "x", 0)), 7);
+  REQUIRE(r.ok());
+  CHECK(r->responses[0].partition_responses[0].error_code == kInvalidTopic);
+  CHECK(f.LogEnd({"__consumer_offsets", 0}) == before);
+  auto md = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"__consumer_offsets"}), 1);
+  REQUIRE(md.ok());
+  REQUIRE(md->topics.size() == 1);
+  CHECK(md->topics[0].is_internal);
 }
 
 TEST_CASE("produce of a transactional batch is TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "[kafka][handlers][produce]") {

@@ -28,7 +28,7 @@ Response::MetadataResponseTopic ToWire(const Broker::Impl::TopicMetadata& t, boo
   topic.error_code = static_cast<int16_t>(t.error);
   topic.name = t.name;
   topic.topic_id = TopicIdToUuid(t.topic_id);
-  topic.is_internal = t.internal;
+  topic.is_internal = IsInternalTopic(t.name);  // Kafka's Topic.isInternal
   topic.topic_authorized_operations =
       include_ops ? kTopicAuthorizedOperations : kAuthorizedOperationsNotRequested;
   for (const Broker::Impl::PartitionMetadata& p : t.partitions) {

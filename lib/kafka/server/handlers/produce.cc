@@ -13,15 +13,19 @@
 // - per partition, an unknown topic or partition first (the broker's
 //   UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER), then the shape of
 //   the records (ProduceRequest.validateRecords): no batch (null, empty or
-//   truncated), a magic other than 2, or more than one batch is
-//   INVALID_RECORD; zstd below v7 UNSUPPORTED_COMPRESSION_TYPE; then the
-//   append (a bad CRC is CORRUPT_MESSAGE; nothing of that partition stored).
+//   truncated), a magic other than 2, more than one batch, or a control
+//   batch is INVALID_RECORD; zstd below v7 UNSUPPORTED_COMPRESSION_TYPE;
+//   an internal topic (__consumer_offsets, __transaction_state) is
+//   INVALID_TOPIC_EXCEPTION unless the client id is "__admin_client"; then
+//   the append (a bad CRC is CORRUPT_MESSAGE; nothing of that partition
+//   stored).
 // - acks=0: no response; if any partition failed, the connection is closed
 //   (Kafka's way of telling a fire-and-forget producer to refresh metadata).
 #include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include <fmt/format.h>
@@ -34,6 +38,9 @@ namespace samsa::kafka {
 namespace {
 
 using Response = ProduceResponse;
+
+// The one client id Kafka lets append to internal topics (AdminUtils.AdminClientId).
+constexpr std::string_view kAdminClientId = "__admin_client";
 
 uint32_t ReadBigEndian32(const std::string& s, size_t pos) {
   return (static_cast<uint32_t>(static_cast<uint8_t>(s[pos])) << 24) |
@@ -75,6 +82,10 @@ absl::Status ValidateRecords(const std::optional<std::string>& records, int16_t 
                       fmt::format("Produce requests with version {} are not allowed to use ZStandard "
                                   "compression",
                                   version));
+  }
+  if ((Attributes(r) & record::kAttrControlBit) != 0) {
+    // LogValidator: only the broker writes control batches.
+    return KafkaError(ErrorCode::kInvalidRecord, "Clients are not allowed to write control records");
   }
   if (batch_size < static_cast<int64_t>(r.size())) {
     return KafkaError(ErrorCode::kInvalidRecord,
@@ -141,6 +152,10 @@ Response HandleProduce(const RequestContext& ctx, ProduceRequest& request, absl:
     for (ProduceRequest::PartitionProduceData& p : t.partition_data) {
       const TopicPartition tp{t.name, p.index};
       absl::Status valid = ValidateRecords(p.records, version);
+      if (valid.ok() && IsInternalTopic(t.name) && ctx.client_id() != kAdminClientId) {
+        valid = KafkaError(ErrorCode::kInvalidTopicException,
+                           fmt::format("Cannot append to internal topic {}", t.name));
+      }
       // An unknown partition is reported as such whatever its records are:
       // the broker's lookup fails before it reads them.
       if (!valid.ok() && broker->GetPartition(tp) != nullptr) {
