@@ -183,7 +183,7 @@ TEST_CASE("the data handlers cover the versions the Debian and Java clients send
   // kafka-python 2.0.2, librdkafka 2.0.2, the Java client 3.x (its newest).
   const std::vector<Need> needs = {
       {ApiKey::kMetadata, {0, 1, 4, 5, 12}},      {ApiKey::kProduce, {7, 9}},
-      {ApiKey::kFetch, {4, 11, 12}},             {ApiKey::kListOffsets, {1, 2, 7}},
+      {ApiKey::kFetch, {4, 11, 12, 13}},             {ApiKey::kListOffsets, {1, 2, 7}},
       {ApiKey::kOffsetForLeaderEpoch, {2, 4}},   {ApiKey::kInitProducerId, {4}},
       {ApiKey::kDescribeCluster, {0}},
   };
@@ -196,10 +196,8 @@ TEST_CASE("the data handlers cover the versions the Debian and Java clients send
       CHECK(v <= h->max_version);
     }
   }
-  // Produce v0-2 carry old message sets and Fetch v13+ names topics by id:
-  // neither is served, so neither is advertised.
+  // Produce v0-2 carry old message sets, which samsa does not store.
   CHECK(FindHandler(ApiKey::kProduce)->min_version == 3);
-  CHECK(FindHandler(ApiKey::kFetch)->max_version < 13);
 }
 
 // --- Metadata ------------------------------------------------------------------------------
@@ -556,6 +554,38 @@ TEST_CASE("an idempotent producer's batch (producer id, epoch, sequence) is stor
   REQUIRE(r.ok());
   CHECK(r->responses[0].partition_responses[0].error_code == kNone);
   CHECK(f.LogEnd({"t", 0}) == 3);
+}
+
+TEST_CASE("fetch v13+ names topics by the id metadata gave", "[kafka][handlers][fetch]") {
+  Fixture f;
+  f.CreateTopic("byid");
+  const std::string batch = Batch(2, "id", f.clock.NowMs());
+  REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("byid", 0, batch), 9).ok());
+  auto md = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"byid"}), 12);
+  REQUIRE(md.ok());
+  REQUIRE(md->topics.size() == 1);
+  const Uuid id = md->topics[0].topic_id;
+  REQUIRE_FALSE(id.IsZero());
+  for (int16_t version : {13, 15}) {
+    INFO("fetch v" << version);
+    FetchRequest req = FetchOf("", 0, 0);
+    req.topics[0].topic_id = id;
+    FetchRequest::FetchTopic ghost;
+    ghost.topic_id.bytes[0] = 0x42;
+    ghost.partitions.push_back({.partition = 0, .fetch_offset = 0, .partition_max_bytes = 1024});
+    req.topics.push_back(ghost);
+    auto r = kt::Call<FetchResponse>(f.ctx(), req, version);
+    REQUIRE(r.ok());
+    REQUIRE(r->responses.size() == 2);
+    CHECK(r->responses[0].topic_id == id);
+    const auto& part = r->responses[0].partitions[0];
+    CHECK(part.error_code == kNone);
+    CHECK(part.high_watermark == 2);
+    REQUIRE(part.records.has_value());
+    CheckSameBatch(batch, *part.records, 0);
+    CHECK(r->responses[1].topic_id == ghost.topic_id);
+    CHECK(r->responses[1].partitions[0].error_code == kUnknownTopicId);
+  }
 }
 
 TEST_CASE("fetch long-polls until an append wakes it", "[kafka][handlers][fetch]") {

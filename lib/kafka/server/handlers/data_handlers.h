@@ -2,9 +2,9 @@
 // small helpers they share. AddDataHandlers (data_handlers.cc) lists them.
 //
 // Versions advertised are the ones whose every field is honoured:
-//   Metadata 0-12, Produce 3-9 (magic-2 batches only), Fetch 4-12 (by topic
-//   name; v13+ fetches by topic id), ListOffsets 1-7, OffsetForLeaderEpoch
-//   0-4, InitProducerId 0-4, DescribeCluster 0.
+//   Metadata 0-12, Produce 3-9 (magic-2 batches only), Fetch 4-15 (by topic
+//   id from v13), ListOffsets 1-7, OffsetForLeaderEpoch 0-4, InitProducerId
+//   0-4, DescribeCluster 0.
 #pragma once
 
 #include <cstdint>

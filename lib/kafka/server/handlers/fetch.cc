@@ -1,5 +1,9 @@
-// Fetch (api key 1), versions 4-12: topics named by name (v13+ names them by
-// id: not advertised). One Broker::Impl::Fetch, which long-polls up to
+// Fetch (api key 1), versions 4-15: topics named by name, from v13 by topic
+// id (KIP-516; an id no topic has is UNKNOWN_TOPIC_ID for each of its
+// partitions). v14 only adds an error samsa never raises (tiered storage),
+// v15 moves replica_id into a tagged field. v16+ (leader endpoints on
+// NOT_LEADER_OR_FOLLOWER, KIP-951) is not served. One Broker::Impl::Fetch,
+// which long-polls up to
 // max_wait_ms for min_bytes on the broker's clock (this handler blocks an
 // io thread meanwhile; the server grows its pool for that).
 //
@@ -17,9 +21,11 @@
 //   -1 and empty records, as Kafka's error partitions do.
 // - replica_id is not acted on: a fetch from a follower over the wire is
 //   served like a consumer's (samsa's replicas fetch in-process).
-// Known cost: each partition's records are copied from the log's shared
-// buffer into the response struct, then again into the frame.
+// Known costs: each partition's records are copied from the log's shared
+// buffer into the response struct, then again into the frame; a v13+
+// request maps ids to names from the broker's whole metadata, per request.
 #include <algorithm>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -48,8 +54,13 @@ Response::PartitionData ErrorPartition(int32_t index, ErrorCode error) {
   return p;
 }
 
+std::string UuidKey(const Uuid& id) {
+  return std::string(reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size());
+}
+
 Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   Broker::Impl* broker = ctx.server->broker();
+  const int16_t version = ctx.api_version();
   Response response;
   response.session_id = 0;
   if (request.session_epoch != kInitialEpoch && request.session_epoch != kFinalEpoch) {
@@ -72,12 +83,27 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   };
   std::vector<std::vector<Slot>> slots(request.topics.size());
   bool early_error = false;
+  std::map<std::string, std::string> names_by_id;  // raw id bytes -> name (v13+)
+  if (version >= 13) {
+    for (const Broker::Impl::TopicMetadata& t : broker->Metadata(std::nullopt, /*allow_auto_create=*/false)) {
+      const Uuid id = TopicIdToUuid(t.topic_id);
+      if (!id.IsZero()) names_by_id[UuidKey(id)] = t.name;
+    }
+  }
   for (size_t t = 0; t < request.topics.size(); ++t) {
     const FetchRequest::FetchTopic& topic = request.topics[t];
+    std::string name = topic.topic;
+    bool unknown_id = false;
+    if (version >= 13) {
+      auto it = names_by_id.find(UuidKey(topic.topic_id));
+      unknown_id = it == names_by_id.end();
+      if (!unknown_id) name = it->second;
+    }
     for (const FetchRequest::FetchPartition& p : topic.partitions) {
-      const TopicPartition tp{topic.topic, p.partition};
+      const TopicPartition tp{name, p.partition};
       Slot slot;
-      slot.error = CheckCurrentLeaderEpoch(broker, tp, p.current_leader_epoch);
+      slot.error = unknown_id ? ErrorCode::kUnknownTopicId
+                              : CheckCurrentLeaderEpoch(broker, tp, p.current_leader_epoch);
       if (slot.error != ErrorCode::kNone) {
         early_error = true;
       } else {
@@ -95,7 +121,8 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   for (size_t t = 0; t < request.topics.size(); ++t) {
     const FetchRequest::FetchTopic& topic = request.topics[t];
     Response::FetchableTopicResponse out;
-    out.topic = topic.topic;
+    out.topic = topic.topic;        // v0-12
+    out.topic_id = topic.topic_id;  // v13+
     for (size_t i = 0; i < topic.partitions.size(); ++i) {
       const int32_t index = topic.partitions[i].partition;
       const Slot& slot = slots[t][i];
@@ -130,6 +157,6 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
 
 }  // namespace
 
-ApiHandler FetchHandler() { return TypedHandler<FetchRequest, FetchResponse>(4, 12, HandleFetch); }
+ApiHandler FetchHandler() { return TypedHandler<FetchRequest, FetchResponse>(4, 15, HandleFetch); }
 
 }  // namespace samsa::kafka
