@@ -62,7 +62,10 @@ struct Fixture : st::BrokerFixture {
 
   void CreateTopic(const std::string& name, int32_t partitions = 1,
                    std::map<std::string, std::string> configs = {}) {
-    REQUIRE(broker->CreateTopic({.name = name, .num_partitions = partitions, .configs = std::move(configs)}).ok());
+    REQUIRE(broker
+                ->CreateTopic(
+                    {.name = name, .num_partitions = partitions, .configs = std::move(configs)})
+                .ok());
   }
   int64_t LogEnd(const TopicPartition& tp) {
     auto p = impl().GetPartition(tp);
@@ -74,14 +77,15 @@ struct Fixture : st::BrokerFixture {
 std::string Batch(int n, const std::string& prefix, int64_t ts,
                   record::RecordBatchOptions options = record::RecordBatchOptions{}) {
   record::RecordBatchBuilder builder(options);
-  for (int i = 0; i < n; ++i) builder.Append(ts + i, "k" + std::to_string(i), prefix + "-" + std::to_string(i));
+  for (int i = 0; i < n; ++i)
+    builder.Append(ts + i, "k" + std::to_string(i), prefix + "-" + std::to_string(i));
   absl::StatusOr<std::string> batch = builder.Build();
   REQUIRE(batch.ok());
   return *std::move(batch);
 }
 
-ProduceRequest ProduceOf(const std::string& topic, int32_t partition, std::optional<std::string> records,
-                         int16_t acks = 1) {
+ProduceRequest ProduceOf(const std::string& topic, int32_t partition,
+                         std::optional<std::string> records, int16_t acks = 1) {
   ProduceRequest r;
   r.transactional_id = std::nullopt;
   r.acks = acks;
@@ -96,8 +100,8 @@ ProduceRequest ProduceOf(const std::string& topic, int32_t partition, std::optio
   return r;
 }
 
-FetchRequest FetchOf(const std::string& topic, int32_t partition, int64_t offset, int32_t max_wait_ms = 0,
-                     int32_t min_bytes = 1) {
+FetchRequest FetchOf(const std::string& topic, int32_t partition, int64_t offset,
+                     int32_t max_wait_ms = 0, int32_t min_bytes = 1) {
   FetchRequest r;
   r.replica_id = -1;
   r.max_wait_ms = max_wait_ms;
@@ -127,8 +131,8 @@ ListOffsetsRequest ListOffsetsOf(const std::string& topic, int32_t partition, in
   return r;
 }
 
-OffsetForLeaderEpochRequest EpochOf(const std::string& topic, int32_t partition, int32_t leader_epoch,
-                                    int32_t current_leader_epoch = -1) {
+OffsetForLeaderEpochRequest EpochOf(const std::string& topic, int32_t partition,
+                                    int32_t leader_epoch, int32_t current_leader_epoch = -1) {
   OffsetForLeaderEpochRequest r;
   OffsetForLeaderEpochRequest::OffsetForLeaderTopic t;
   t.topic = topic;
@@ -141,7 +145,8 @@ OffsetForLeaderEpochRequest EpochOf(const std::string& topic, int32_t partition,
   return r;
 }
 
-MetadataRequest MetadataOf(std::optional<std::vector<std::string>> names, bool allow_auto_create = true) {
+MetadataRequest MetadataOf(std::optional<std::vector<std::string>> names,
+                           bool allow_auto_create = true) {
   MetadataRequest r;
   if (names) {
     r.topics.emplace();
@@ -175,16 +180,17 @@ void CheckSameBatch(const std::string& produced, const std::string& fetched, int
 
 // --- Versions ------------------------------------------------------------------------------
 
-TEST_CASE("the data handlers cover the versions the Debian and Java clients send", "[kafka][handlers]") {
+TEST_CASE("the data handlers cover the versions the Debian and Java clients send",
+          "[kafka][handlers]") {
   struct Need {
     ApiKey key;
     std::vector<int16_t> versions;
   };
   // kafka-python 2.0.2, librdkafka 2.0.2, the Java client 3.x (its newest).
   const std::vector<Need> needs = {
-      {ApiKey::kMetadata, {0, 1, 4, 5, 12}},      {ApiKey::kProduce, {7, 9}},
-      {ApiKey::kFetch, {4, 11, 12, 13}},             {ApiKey::kListOffsets, {1, 2, 7}},
-      {ApiKey::kOffsetForLeaderEpoch, {2, 4}},   {ApiKey::kInitProducerId, {4}},
+      {ApiKey::kMetadata, {0, 1, 4, 5, 12}},   {ApiKey::kProduce, {7, 9}},
+      {ApiKey::kFetch, {4, 11, 12, 13}},       {ApiKey::kListOffsets, {1, 2, 7}},
+      {ApiKey::kOffsetForLeaderEpoch, {2, 4}}, {ApiKey::kInitProducerId, {4}},
       {ApiKey::kDescribeCluster, {0}},
   };
   for (const Need& n : needs) {
@@ -202,7 +208,8 @@ TEST_CASE("the data handlers cover the versions the Debian and Java clients send
 
 // --- Metadata ------------------------------------------------------------------------------
 
-TEST_CASE("metadata v0 with an empty topic list describes every topic", "[kafka][handlers][metadata]") {
+TEST_CASE("metadata v0 with an empty topic list describes every topic",
+          "[kafka][handlers][metadata]") {
   Fixture f;
   f.CreateTopic("alpha", 2);
   f.CreateTopic("beta", 1);
@@ -225,7 +232,8 @@ TEST_CASE("metadata v0 with an empty topic list describes every topic", "[kafka]
   }
 }
 
-TEST_CASE("metadata v1: a null list is every topic, an empty list none", "[kafka][handlers][metadata]") {
+TEST_CASE("metadata v1: a null list is every topic, an empty list none",
+          "[kafka][handlers][metadata]") {
   Fixture f;
   f.CreateTopic("alpha");
   auto all = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::nullopt), 1);
@@ -248,15 +256,18 @@ TEST_CASE("metadata below v4 auto-creates a named topic", "[kafka][handlers][met
   CHECK(f.impl().DescribeTopic("fresh").ok());
 }
 
-TEST_CASE("metadata v4 creates a missing topic only when the request allows it", "[kafka][handlers][metadata]") {
+TEST_CASE("metadata v4 creates a missing topic only when the request allows it",
+          "[kafka][handlers][metadata]") {
   Fixture f;
-  auto denied = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"maybe"}, false), 4);
+  auto denied =
+      kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"maybe"}, false), 4);
   REQUIRE(denied.ok());
   REQUIRE(denied->topics.size() == 1);
   CHECK(denied->topics[0].error_code == kUnknownTopicOrPartition);
   CHECK_FALSE(f.impl().DescribeTopic("maybe").ok());
 
-  auto allowed = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"maybe"}, true), 4);
+  auto allowed =
+      kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"maybe"}, true), 4);
   REQUIRE(allowed.ok());
   REQUIRE(allowed->topics.size() == 1);
   CHECK(allowed->topics[0].error_code == kNone);
@@ -264,23 +275,28 @@ TEST_CASE("metadata v4 creates a missing topic only when the request allows it",
   CHECK(f.impl().DescribeTopic("maybe").ok());
 }
 
-TEST_CASE("metadata does not auto-create when the broker disables it", "[kafka][handlers][metadata]") {
+TEST_CASE("metadata does not auto-create when the broker disables it",
+          "[kafka][handlers][metadata]") {
   Fixture f(/*auto_create=*/false);
-  auto r = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"nope"}, true), 5);
+  auto r =
+      kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"nope"}, true), 5);
   REQUIRE(r.ok());
   REQUIRE(r->topics.size() == 1);
   CHECK(r->topics[0].error_code == kUnknownTopicOrPartition);
 }
 
-TEST_CASE("metadata reports an invalid topic name as INVALID_TOPIC_EXCEPTION", "[kafka][handlers][metadata]") {
+TEST_CASE("metadata reports an invalid topic name as INVALID_TOPIC_EXCEPTION",
+          "[kafka][handlers][metadata]") {
   Fixture f;
-  auto r = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"bad name!"}), 1);
+  auto r =
+      kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"bad name!"}), 1);
   REQUIRE(r.ok());
   REQUIRE(r->topics.size() == 1);
   CHECK(r->topics[0].error_code == kInvalidTopic);
 }
 
-TEST_CASE("metadata v12 carries topic ids, leader epochs and finds a topic by id", "[kafka][handlers][metadata]") {
+TEST_CASE("metadata v12 carries topic ids, leader epochs and finds a topic by id",
+          "[kafka][handlers][metadata]") {
   Fixture f;
   f.CreateTopic("ids", 1);
   auto r = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"ids"}), 12);
@@ -322,7 +338,8 @@ TEST_CASE("metadata v12 carries topic ids, leader epochs and finds a topic by id
   CHECK(found->topics[1].topic_id == unknown.topic_id);
 }
 
-TEST_CASE("metadata v8 reports authorized operations only when asked", "[kafka][handlers][metadata]") {
+TEST_CASE("metadata v8 reports authorized operations only when asked",
+          "[kafka][handlers][metadata]") {
   Fixture f;
   f.CreateTopic("ops");
   MetadataRequest req = MetadataOf(std::vector<std::string>{"ops"});
@@ -389,11 +406,13 @@ TEST_CASE("a batch produced at v7 comes back byte for byte from fetch v4, v11 an
 TEST_CASE("produce at v3 and v9 appends and reports offsets", "[kafka][handlers][produce]") {
   Fixture f;
   f.CreateTopic("t");
-  auto v3 = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(2, "x", f.clock.NowMs())), 3);
+  auto v3 =
+      kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(2, "x", f.clock.NowMs())), 3);
   REQUIRE(v3.ok());
   CHECK(v3->responses[0].partition_responses[0].error_code == kNone);
   CHECK(v3->responses[0].partition_responses[0].base_offset == 0);
-  auto v9 = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(1, "y", f.clock.NowMs())), 9);
+  auto v9 =
+      kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(1, "y", f.clock.NowMs())), 9);
   REQUIRE(v9.ok());
   const auto& r = v9->responses[0].partition_responses[0];
   CHECK(r.error_code == kNone);
@@ -404,7 +423,8 @@ TEST_CASE("produce at v3 and v9 appends and reports offsets", "[kafka][handlers]
   CHECK(f.LogEnd({"t", 0}) == 3);
 }
 
-TEST_CASE("produce to a LogAppendTime topic returns the broker's append time", "[kafka][handlers][produce]") {
+TEST_CASE("produce to a LogAppendTime topic returns the broker's append time",
+          "[kafka][handlers][produce]") {
   Fixture f;
   f.CreateTopic("lat", 1, {{"message.timestamp.type", "LogAppendTime"}});
   f.clock.Advance(absl::Seconds(5));
@@ -415,7 +435,8 @@ TEST_CASE("produce to a LogAppendTime topic returns the broker's append time", "
   CHECK(r->responses[0].partition_responses[0].log_append_time_ms == now);
 }
 
-TEST_CASE("produce with acks=0 stores the records and sends no response", "[kafka][handlers][produce]") {
+TEST_CASE("produce with acks=0 stores the records and sends no response",
+          "[kafka][handlers][produce]") {
   Fixture f;
   f.CreateTopic("t");
   auto fut = kt::StartCall(f.ctx(), ProduceOf("t", 0, Batch(4, "q", f.clock.NowMs()), 0), 7);
@@ -432,7 +453,8 @@ TEST_CASE("produce with acks=0 that fails closes the connection", "[kafka][handl
   CHECK(fut.get().kind == HandlerResponse::Kind::kClose);
 }
 
-TEST_CASE("produce with a bad CRC is CORRUPT_MESSAGE and stores nothing", "[kafka][handlers][produce]") {
+TEST_CASE("produce with a bad CRC is CORRUPT_MESSAGE and stores nothing",
+          "[kafka][handlers][produce]") {
   Fixture f;
   f.CreateTopic("t");
   std::string batch = Batch(2, "x", f.clock.NowMs());
@@ -448,26 +470,31 @@ TEST_CASE("produce with a bad CRC is CORRUPT_MESSAGE and stores nothing", "[kafk
 TEST_CASE("produce never auto-creates: an unknown topic is UNKNOWN_TOPIC_OR_PARTITION",
           "[kafka][handlers][produce]") {
   Fixture f(/*auto_create=*/false);
-  auto r = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("ghost", 0, Batch(1, "x", f.clock.NowMs())), 7);
+  auto r =
+      kt::Call<ProduceResponse>(f.ctx(), ProduceOf("ghost", 0, Batch(1, "x", f.clock.NowMs())), 7);
   REQUIRE(r.ok());
   CHECK(r->responses[0].partition_responses[0].error_code == kUnknownTopicOrPartition);
   Fixture g(/*auto_create=*/true);
-  auto r2 = kt::Call<ProduceResponse>(g.ctx(), ProduceOf("ghost", 0, Batch(1, "x", g.clock.NowMs())), 7);
+  auto r2 =
+      kt::Call<ProduceResponse>(g.ctx(), ProduceOf("ghost", 0, Batch(1, "x", g.clock.NowMs())), 7);
   REQUIRE(r2.ok());
   CHECK(r2->responses[0].partition_responses[0].error_code == kUnknownTopicOrPartition);
   CHECK_FALSE(g.impl().DescribeTopic("ghost").ok());
 }
 
-TEST_CASE("produce with invalid acks is INVALID_REQUIRED_ACKS and stores nothing", "[kafka][handlers][produce]") {
+TEST_CASE("produce with invalid acks is INVALID_REQUIRED_ACKS and stores nothing",
+          "[kafka][handlers][produce]") {
   Fixture f;
   f.CreateTopic("t");
-  auto r = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(1, "x", f.clock.NowMs()), 2), 7);
+  auto r =
+      kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(1, "x", f.clock.NowMs()), 2), 7);
   REQUIRE(r.ok());
   CHECK(r->responses[0].partition_responses[0].error_code == kInvalidRequiredAcks);
   CHECK(f.LogEnd({"t", 0}) == 0);
 }
 
-TEST_CASE("produce rejects records that are not exactly one magic-2 batch", "[kafka][handlers][produce]") {
+TEST_CASE("produce rejects records that are not exactly one magic-2 batch",
+          "[kafka][handlers][produce]") {
   Fixture f;
   f.CreateTopic("t");
   SECTION("null records") {
@@ -509,17 +536,20 @@ TEST_CASE("clients may not produce to an internal topic", "[kafka][handlers][pro
   Fixture f;
   REQUIRE(f.impl().Groups().ok());  // creates __consumer_offsets
   const int64_t before = f.LogEnd({"__consumer_offsets", 0});
-  auto r = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("__consumer_offsets", 0, Batch(1, "x", 0)), 7);
+  auto r =
+      kt::Call<ProduceResponse>(f.ctx(), ProduceOf("__consumer_offsets", 0, Batch(1, "x", 0)), 7);
   REQUIRE(r.ok());
   CHECK(r->responses[0].partition_responses[0].error_code == kInvalidTopic);
   CHECK(f.LogEnd({"__consumer_offsets", 0}) == before);
-  auto md = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"__consumer_offsets"}), 1);
+  auto md = kt::Call<MetadataResponse>(
+      f.ctx(), MetadataOf(std::vector<std::string>{"__consumer_offsets"}), 1);
   REQUIRE(md.ok());
   REQUIRE(md->topics.size() == 1);
   CHECK(md->topics[0].is_internal);
 }
 
-TEST_CASE("produce of a transactional batch is TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "[kafka][handlers][produce]") {
+TEST_CASE("produce of a transactional batch is TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+          "[kafka][handlers][produce]") {
   Fixture f;
   f.CreateTopic("t");
   record::RecordBatchOptions o;
@@ -535,15 +565,19 @@ TEST_CASE("produce of a transactional batch is TRANSACTIONAL_ID_AUTHORIZATION_FA
   CHECK(f.LogEnd({"t", 0}) == 0);
 }
 
-TEST_CASE("an idempotent producer's batch (producer id, epoch, sequence) is stored", "[kafka][handlers][produce]") {
+TEST_CASE("an idempotent producer's batch (producer id, epoch, sequence) is stored",
+          "[kafka][handlers][produce]") {
   Fixture f;
   f.CreateTopic("t");
-  auto pid = kt::Call<InitProducerIdResponse>(f.ctx(), [] {
-    InitProducerIdRequest r;
-    r.transactional_id = std::nullopt;
-    r.transaction_timeout_ms = -1;
-    return r;
-  }(), 4);
+  auto pid = kt::Call<InitProducerIdResponse>(
+      f.ctx(),
+      [] {
+        InitProducerIdRequest r;
+        r.transactional_id = std::nullopt;
+        r.transaction_timeout_ms = -1;
+        return r;
+      }(),
+      4);
   REQUIRE(pid.ok());
   REQUIRE(pid->error_code == kNone);
   record::RecordBatchOptions o;
@@ -593,7 +627,8 @@ TEST_CASE("fetch long-polls until an append wakes it", "[kafka][handlers][fetch]
   f.CreateTopic("t");
   const int base = st::SettledWaiters(f.clock);
   auto fut = std::async(std::launch::async, [&] {
-    return kt::Call<FetchResponse>(f.ctx(), FetchOf("t", 0, 0, /*max_wait_ms=*/500, /*min_bytes=*/1), 11,
+    return kt::Call<FetchResponse>(f.ctx(),
+                                   FetchOf("t", 0, 0, /*max_wait_ms=*/500, /*min_bytes=*/1), 11,
                                    std::chrono::seconds(30));
   });
   while (f.clock.NumWaiters() <= base) std::this_thread::yield();  // the fetch waits on the clock
@@ -617,8 +652,9 @@ TEST_CASE("fetch short of min_bytes returns what it has at max_wait", "[kafka][h
   REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, batch), 7).ok());
   const int base = st::SettledWaiters(f.clock);
   auto fut = std::async(std::launch::async, [&] {
-    return kt::Call<FetchResponse>(f.ctx(), FetchOf("t", 0, 0, /*max_wait_ms=*/500, /*min_bytes=*/1 << 20), 4,
-                                   std::chrono::seconds(30));
+    return kt::Call<FetchResponse>(f.ctx(),
+                                   FetchOf("t", 0, 0, /*max_wait_ms=*/500, /*min_bytes=*/1 << 20),
+                                   4, std::chrono::seconds(30));
   });
   while (f.clock.NumWaiters() <= base) std::this_thread::yield();
   CHECK(fut.wait_for(std::chrono::milliseconds(0)) == std::future_status::timeout);
@@ -643,7 +679,8 @@ TEST_CASE("fetch past the log end is OFFSET_OUT_OF_RANGE", "[kafka][handlers][fe
   CHECK(part.records.value_or("x").empty());
 }
 
-TEST_CASE("fetch of an unknown topic is UNKNOWN_TOPIC_OR_PARTITION at once", "[kafka][handlers][fetch]") {
+TEST_CASE("fetch of an unknown topic is UNKNOWN_TOPIC_OR_PARTITION at once",
+          "[kafka][handlers][fetch]") {
   Fixture f;
   f.CreateTopic("t");
   FetchRequest req = FetchOf("t", 0, 0, /*max_wait_ms=*/60000);
@@ -681,7 +718,8 @@ TEST_CASE("fetch sessions: a full request gets session 0, an incremental one is 
   CHECK(i->responses.empty());
 }
 
-TEST_CASE("fetch read_committed carries an empty aborted transactions list", "[kafka][handlers][fetch]") {
+TEST_CASE("fetch read_committed carries an empty aborted transactions list",
+          "[kafka][handlers][fetch]") {
   Fixture f;
   f.CreateTopic("t");
   REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(1, "x", 0)), 7).ok());
@@ -716,7 +754,8 @@ TEST_CASE("list offsets: earliest, latest and by timestamp", "[kafka][handlers][
   Fixture f;
   f.CreateTopic("t");
   const int64_t ts = 1'000'000;
-  REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(3, "x", ts)), 7).ok());  // ts, ts+1, ts+2
+  REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(3, "x", ts)), 7)
+              .ok());  // ts, ts+1, ts+2
   for (int16_t version : {1, 2, 7}) {
     INFO("list offsets v" << version);
     auto earliest = kt::Call<ListOffsetsResponse>(f.ctx(), ListOffsetsOf("t", 0, -2), version);
@@ -746,7 +785,8 @@ TEST_CASE("list offsets: earliest, latest and by timestamp", "[kafka][handlers][
   CHECK(max_ts->topics[0].partitions[0].timestamp == ts + 2);
 }
 
-TEST_CASE("list offsets errors: unknown partition, duplicates, fenced epoch", "[kafka][handlers][list_offsets]") {
+TEST_CASE("list offsets errors: unknown partition, duplicates, fenced epoch",
+          "[kafka][handlers][list_offsets]") {
   Fixture f;
   f.CreateTopic("t");
   auto unknown = kt::Call<ListOffsetsResponse>(f.ctx(), ListOffsetsOf("t", 5, -1), 2);
@@ -797,7 +837,8 @@ TEST_CASE("offset for leader epoch: the current epoch ends at the log end offset
   auto unknown = kt::Call<OffsetForLeaderEpochResponse>(f.ctx(), EpochOf("nope", 0, 0), 4);
   REQUIRE(unknown.ok());
   CHECK(unknown->topics[0].partitions[0].error_code == kUnknownTopicOrPartition);
-  auto fenced = kt::Call<OffsetForLeaderEpochResponse>(f.ctx(), EpochOf("t", 0, 0, /*current=*/2), 4);
+  auto fenced =
+      kt::Call<OffsetForLeaderEpochResponse>(f.ctx(), EpochOf("t", 0, 0, /*current=*/2), 4);
   REQUIRE(fenced.ok());
   CHECK(fenced->topics[0].partitions[0].error_code == kUnknownLeaderEpoch);
 }
@@ -808,9 +849,11 @@ TEST_CASE("offset for leader epoch: an older epoch ends where the next stored ep
   f.CreateTopic("t");
   auto partition = f.impl().GetPartition({"t", 0});
   REQUIRE(partition != nullptr);
-  REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(3, "e0", 0)), 7).ok());  // 0-2 at epoch 0
+  REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(3, "e0", 0)), 7)
+              .ok());  // 0-2 at epoch 0
   partition->SetLeadership(0, 2, {0}, {0});
-  REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(2, "e2", 0)), 7).ok());  // 3-4 at epoch 2
+  REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(2, "e2", 0)), 7)
+              .ok());  // 3-4 at epoch 2
   partition->SetLeadership(0, 4, {0}, {0});
 
   // Epoch 1 never wrote: Kafka answers the largest epoch below it (0) and
@@ -829,14 +872,16 @@ TEST_CASE("offset for leader epoch: an older epoch ends where the next stored ep
   CHECK(r4->topics[0].partitions[0].leader_epoch == 4);
   CHECK(r4->topics[0].partitions[0].end_offset == 5);
   // A client at epoch 2 while the leader is at 4 is fenced.
-  auto fenced = kt::Call<OffsetForLeaderEpochResponse>(f.ctx(), EpochOf("t", 0, 2, /*current=*/2), 4);
+  auto fenced =
+      kt::Call<OffsetForLeaderEpochResponse>(f.ctx(), EpochOf("t", 0, 2, /*current=*/2), 4);
   REQUIRE(fenced.ok());
   CHECK(fenced->topics[0].partitions[0].error_code == kFencedLeaderEpoch);
 }
 
 // --- InitProducerId and DescribeCluster -----------------------------------------------------
 
-TEST_CASE("init producer id hands out distinct ids with epoch 0", "[kafka][handlers][init_producer_id]") {
+TEST_CASE("init producer id hands out distinct ids with epoch 0",
+          "[kafka][handlers][init_producer_id]") {
   Fixture f;
   InitProducerIdRequest req;
   req.transactional_id = std::nullopt;

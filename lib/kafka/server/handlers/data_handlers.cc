@@ -26,7 +26,8 @@ Uuid TopicIdToUuid(std::string_view topic_id) {
   Uuid uuid;
   std::string bytes;
   // absl accepts the unpadded form Kafka prints.
-  if (!absl::WebSafeBase64Unescape(std::string(topic_id), &bytes) || bytes.size() != uuid.bytes.size()) {
+  if (!absl::WebSafeBase64Unescape(std::string(topic_id), &bytes) ||
+      bytes.size() != uuid.bytes.size()) {
     return Uuid{};
   }
   std::memcpy(uuid.bytes.data(), bytes.data(), uuid.bytes.size());

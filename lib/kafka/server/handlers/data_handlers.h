@@ -42,12 +42,14 @@ ErrorCode CheckCurrentLeaderEpoch(Broker::Impl* broker, const TopicPartition& tp
 // What Kafka reports as authorized operations when no authorizer is
 // configured: every operation the resource type supports, as a bit field of
 // AclOperation codes (to32BitField). Reported only when the request asks.
+// Cluster: CREATE(5) ALTER(7) DESCRIBE(8) CLUSTER_ACTION(9) DESCRIBE_CONFIGS(10)
+// ALTER_CONFIGS(11) IDEMPOTENT_WRITE(12).
 inline constexpr int32_t kClusterAuthorizedOperations =
-    (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);  // CREATE ALTER
-    // DESCRIBE CLUSTER_ACTION DESCRIBE_CONFIGS ALTER_CONFIGS IDEMPOTENT_WRITE
+    (1 << 5) | (1 << 7) | (1 << 8) | (1 << 9) | (1 << 10) | (1 << 11) | (1 << 12);
+// Topic: READ(3) WRITE(4) CREATE(5) DELETE(6) ALTER(7) DESCRIBE(8)
+// DESCRIBE_CONFIGS(10) ALTER_CONFIGS(11).
 inline constexpr int32_t kTopicAuthorizedOperations =
-    (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);  // READ WRITE
-    // CREATE DELETE ALTER DESCRIBE DESCRIBE_CONFIGS ALTER_CONFIGS
+    (1 << 3) | (1 << 4) | (1 << 5) | (1 << 6) | (1 << 7) | (1 << 8) | (1 << 10) | (1 << 11);
 inline constexpr int32_t kAuthorizedOperationsNotRequested = INT32_MIN;
 
 }  // namespace samsa::kafka

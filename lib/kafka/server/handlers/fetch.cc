@@ -85,7 +85,8 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   bool early_error = false;
   std::map<std::string, std::string> names_by_id;  // raw id bytes -> name (v13+)
   if (version >= 13) {
-    for (const Broker::Impl::TopicMetadata& t : broker->Metadata(std::nullopt, /*allow_auto_create=*/false)) {
+    for (const Broker::Impl::TopicMetadata& t :
+         broker->Metadata(std::nullopt, /*allow_auto_create=*/false)) {
       const Uuid id = TopicIdToUuid(t.topic_id);
       if (!id.IsZero()) names_by_id[UuidKey(id)] = t.name;
     }

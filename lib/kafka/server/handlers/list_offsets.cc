@@ -30,11 +30,12 @@ Response HandleListOffsets(const RequestContext& ctx, ListOffsetsRequest& reques
   FetchIsolation isolation = FetchIsolation::kLogEnd;
   if (request.replica_id == kConsumerReplicaId) {
     isolation = version >= 2 && request.isolation_level == 1 ? FetchIsolation::kTxnCommitted
-                                                              : FetchIsolation::kHighWatermark;
+                                                             : FetchIsolation::kHighWatermark;
   }
   std::map<TopicPartition, int> counts;
   for (const ListOffsetsRequest::ListOffsetsTopic& t : request.topics) {
-    for (const ListOffsetsRequest::ListOffsetsPartition& p : t.partitions) ++counts[{t.name, p.partition_index}];
+    for (const ListOffsetsRequest::ListOffsetsPartition& p : t.partitions)
+      ++counts[{t.name, p.partition_index}];
   }
 
   Response response;
@@ -45,10 +46,12 @@ Response HandleListOffsets(const RequestContext& ctx, ListOffsetsRequest& reques
       const TopicPartition tp{t.name, p.partition_index};
       Response::ListOffsetsPartitionResponse out;
       out.partition_index = p.partition_index;
-      ErrorCode error = counts[tp] > 1 ? ErrorCode::kInvalidRequest
-                                       : CheckCurrentLeaderEpoch(broker, tp, p.current_leader_epoch);
+      ErrorCode error = counts[tp] > 1
+                            ? ErrorCode::kInvalidRequest
+                            : CheckCurrentLeaderEpoch(broker, tp, p.current_leader_epoch);
       if (error == ErrorCode::kNone) {
-        absl::StatusOr<Broker::Impl::ListOffsetResult> result = broker->ListOffset(tp, p.timestamp, isolation);
+        absl::StatusOr<Broker::Impl::ListOffsetResult> result =
+            broker->ListOffset(tp, p.timestamp, isolation);
         if (result.ok()) {
           out.timestamp = result->timestamp;
           out.offset = result->offset;

@@ -63,14 +63,16 @@ Response HandleMetadata(const RequestContext& ctx, MetadataRequest& request) {
   }
   response.cluster_id = server->cluster_id();
   response.controller_id = server->controller_id();
-  response.cluster_authorized_operations = version >= 8 && request.include_cluster_authorized_operations
-                                               ? kClusterAuthorizedOperations
-                                               : kAuthorizedOperationsNotRequested;
+  response.cluster_authorized_operations =
+      version >= 8 && request.include_cluster_authorized_operations
+          ? kClusterAuthorizedOperations
+          : kAuthorizedOperationsNotRequested;
 
   // v0 has no null list: empty means every topic.
   const bool all_topics = !request.topics.has_value() || (version == 0 && request.topics->empty());
   if (all_topics) {
-    for (const Broker::Impl::TopicMetadata& t : broker->Metadata(std::nullopt, /*allow_auto_create=*/false)) {
+    for (const Broker::Impl::TopicMetadata& t :
+         broker->Metadata(std::nullopt, /*allow_auto_create=*/false)) {
       response.topics.push_back(ToWire(t, include_topic_ops));
     }
     return response;

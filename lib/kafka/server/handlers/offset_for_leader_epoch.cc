@@ -56,15 +56,17 @@ absl::StatusOr<EpochEnd> ScanEpochs(const Partition& partition, int32_t requeste
   int64_t next = log_start;
   bool found = false;
   while (!found && next < log_end) {
-    SAMSA_ASSIGN_OR_RETURN(LogReadInfo read,
-                           partition.Read(Offset(next), 1 << 20, FetchIsolation::kLogEnd, /*min_one_batch=*/true));
+    SAMSA_ASSIGN_OR_RETURN(
+        LogReadInfo read,
+        partition.Read(Offset(next), 1 << 20, FetchIsolation::kLogEnd, /*min_one_batch=*/true));
     std::string_view bytes = read.records.view();
     const int64_t before = next;
     while (bytes.size() >= record::kBatchHeaderSize) {
       const int64_t base = static_cast<int64_t>(BigEndian(bytes, record::kBaseOffsetPos, 8));
-      const int64_t size = record::kLogOverhead +
-                           static_cast<int32_t>(BigEndian(bytes, record::kBatchLengthPos, 4));
-      const int32_t epoch = static_cast<int32_t>(BigEndian(bytes, record::kPartitionLeaderEpochPos, 4));
+      const int64_t size =
+          record::kLogOverhead + static_cast<int32_t>(BigEndian(bytes, record::kBatchLengthPos, 4));
+      const int32_t epoch =
+          static_cast<int32_t>(BigEndian(bytes, record::kPartitionLeaderEpochPos, 4));
       const int64_t last =
           base + static_cast<int32_t>(BigEndian(bytes, record::kLastOffsetDeltaPos, 4));
       if (epoch > requested) {
@@ -82,7 +84,8 @@ absl::StatusOr<EpochEnd> ScanEpochs(const Partition& partition, int32_t requeste
   return EpochEnd{floor_epoch >= 0 ? floor_epoch : requested, higher_start};
 }
 
-Response HandleOffsetForLeaderEpoch(const RequestContext& ctx, OffsetForLeaderEpochRequest& request) {
+Response HandleOffsetForLeaderEpoch(const RequestContext& ctx,
+                                    OffsetForLeaderEpochRequest& request) {
   Broker::Impl* broker = ctx.server->broker();
   Response response;
   for (const OffsetForLeaderEpochRequest::OffsetForLeaderTopic& t : request.topics) {
@@ -132,8 +135,8 @@ Response HandleOffsetForLeaderEpoch(const RequestContext& ctx, OffsetForLeaderEp
 }  // namespace
 
 ApiHandler OffsetForLeaderEpochHandler() {
-  return TypedHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>(0, 4,
-                                                                                 HandleOffsetForLeaderEpoch);
+  return TypedHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>(
+      0, 4, HandleOffsetForLeaderEpoch);
 }
 
 }  // namespace samsa::kafka

@@ -57,41 +57,49 @@ int16_t Attributes(const std::string& s) {
 // Kafka's ProduceRequest.validateRecords for v3+.
 absl::Status ValidateRecords(const std::optional<std::string>& records, int16_t version) {
   if (!records.has_value() || records->size() < record::kBatchHeaderSize) {
-    return KafkaError(ErrorCode::kInvalidRecord,
-                      fmt::format("Produce requests with version {} must have at least one record batch "
-                                  "per partition",
-                                  version));
+    return KafkaError(
+        ErrorCode::kInvalidRecord,
+        fmt::format("Produce requests with version {} must have at least one record batch "
+                    "per partition",
+                    version));
   }
   const std::string& r = *records;
-  const int64_t batch_size = record::kLogOverhead + static_cast<int32_t>(ReadBigEndian32(r, record::kBatchLengthPos));
-  if (batch_size > static_cast<int64_t>(r.size()) || batch_size < static_cast<int64_t>(record::kBatchHeaderSize)) {
-    return KafkaError(ErrorCode::kInvalidRecord,
-                      fmt::format("Produce requests with version {} must have at least one record batch "
-                                  "per partition",
-                                  version));
+  const int64_t batch_size =
+      record::kLogOverhead + static_cast<int32_t>(ReadBigEndian32(r, record::kBatchLengthPos));
+  if (batch_size > static_cast<int64_t>(r.size()) ||
+      batch_size < static_cast<int64_t>(record::kBatchHeaderSize)) {
+    return KafkaError(
+        ErrorCode::kInvalidRecord,
+        fmt::format("Produce requests with version {} must have at least one record batch "
+                    "per partition",
+                    version));
   }
   if (static_cast<int8_t>(r[record::kMagicPos]) != record::kMagic) {
-    return KafkaError(ErrorCode::kInvalidRecord,
-                      fmt::format("Produce requests with version {} are only allowed to contain record "
-                                  "batches with magic version 2",
-                                  version));
+    return KafkaError(
+        ErrorCode::kInvalidRecord,
+        fmt::format("Produce requests with version {} are only allowed to contain record "
+                    "batches with magic version 2",
+                    version));
   }
   if (version < 7 && (Attributes(r) & record::kAttrCompressionMask) ==
                          static_cast<int16_t>(record::CompressionType::kZstd)) {
-    return KafkaError(ErrorCode::kUnsupportedCompressionType,
-                      fmt::format("Produce requests with version {} are not allowed to use ZStandard "
-                                  "compression",
-                                  version));
+    return KafkaError(
+        ErrorCode::kUnsupportedCompressionType,
+        fmt::format("Produce requests with version {} are not allowed to use ZStandard "
+                    "compression",
+                    version));
   }
   if ((Attributes(r) & record::kAttrControlBit) != 0) {
     // LogValidator: only the broker writes control batches.
-    return KafkaError(ErrorCode::kInvalidRecord, "Clients are not allowed to write control records");
+    return KafkaError(ErrorCode::kInvalidRecord,
+                      "Clients are not allowed to write control records");
   }
   if (batch_size < static_cast<int64_t>(r.size())) {
-    return KafkaError(ErrorCode::kInvalidRecord,
-                      fmt::format("Produce requests with version {} are only allowed to contain exactly "
-                                  "one record batch per partition",
-                                  version));
+    return KafkaError(
+        ErrorCode::kInvalidRecord,
+        fmt::format("Produce requests with version {} are only allowed to contain exactly "
+                    "one record batch per partition",
+                    version));
   }
   return absl::OkStatus();
 }
