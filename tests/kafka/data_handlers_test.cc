@@ -246,6 +246,16 @@ TEST_CASE("metadata v1: a null list is every topic, an empty list none",
   CHECK(none->brokers.size() == 1);
 }
 
+TEST_CASE("metadata answers a topic named twice once", "[kafka][handlers][metadata]") {
+  Fixture f;
+  f.CreateTopic("twice");
+  auto r = kt::Call<MetadataResponse>(f.ctx(),
+                                      MetadataOf(std::vector<std::string>{"twice", "twice"}), 4);
+  REQUIRE(r.ok());
+  REQUIRE(r->topics.size() == 1);
+  CHECK(r->topics[0].name == "twice");
+}
+
 TEST_CASE("metadata below v4 auto-creates a named topic", "[kafka][handlers][metadata]") {
   Fixture f;
   auto r = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"fresh"}), 1);
@@ -511,6 +521,20 @@ TEST_CASE("produce rejects records that are not exactly one magic-2 batch",
   SECTION("magic 1") {
     std::string batch = Batch(1, "x", 0);
     batch[16] = 1;
+    auto r = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, batch), 7);
+    REQUIRE(r.ok());
+    CHECK(r->responses[0].partition_responses[0].error_code == kInvalidRecord);
+  }
+  SECTION("a truncated batch") {
+    const std::string batch = Batch(2, "x", 0);
+    auto r =
+        kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, batch.substr(0, batch.size() - 3)), 7);
+    REQUIRE(r.ok());
+    CHECK(r->responses[0].partition_responses[0].error_code == kInvalidRecord);
+  }
+  SECTION("a negative batch length") {
+    std::string batch = Batch(1, "x", 0);
+    batch[8] = static_cast<char>(0xff);
     auto r = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, batch), 7);
     REQUIRE(r.ok());
     CHECK(r->responses[0].partition_responses[0].error_code == kInvalidRecord);
