@@ -1,12 +1,55 @@
 // The data API handlers (see AddDataHandlers/AddAdminHandlers/AddGroupHandlers
 // in kafka/server/handler.h): each API's handler lives in its own file in
-// this directory; this function lists them.
+// this directory; this function lists them. The helpers they share are here.
+#include "kafka/server/handlers/data_handlers.h"
+
+#include <cstring>
+#include <memory>
+#include <string>
 #include <vector>
 
-#include "kafka/server/handler.h"
+#include "absl/strings/escaping.h"
 
 namespace samsa::kafka {
 
-void AddDataHandlers(std::vector<ApiHandler>* out) { (void)out; }
+void AddDataHandlers(std::vector<ApiHandler>* out) {
+  out->push_back(ProduceHandler());
+  out->push_back(FetchHandler());
+  out->push_back(ListOffsetsHandler());
+  out->push_back(MetadataHandler());
+  out->push_back(InitProducerIdHandler());
+  out->push_back(OffsetForLeaderEpochHandler());
+  out->push_back(DescribeClusterHandler());
+}
+
+Uuid TopicIdToUuid(std::string_view topic_id) {
+  Uuid uuid;
+  std::string bytes;
+  // absl accepts the unpadded form Kafka prints.
+  if (!absl::WebSafeBase64Unescape(std::string(topic_id), &bytes) ||
+      bytes.size() != uuid.bytes.size()) {
+    return Uuid{};
+  }
+  std::memcpy(uuid.bytes.data(), bytes.data(), uuid.bytes.size());
+  return uuid;
+}
+
+std::string UuidToTopicId(const Uuid& uuid) {
+  std::string out;
+  absl::WebSafeBase64Escape(
+      std::string(reinterpret_cast<const char*>(uuid.bytes.data()), uuid.bytes.size()), &out);
+  return out;
+}
+
+ErrorCode CheckCurrentLeaderEpoch(Broker::Impl* broker, const TopicPartition& tp,
+                                  int32_t current_leader_epoch) {
+  if (current_leader_epoch < 0) return ErrorCode::kNone;
+  std::shared_ptr<Partition> partition = broker->GetPartition(tp);
+  if (partition == nullptr) return ErrorCode::kNone;
+  const int32_t epoch = partition->leader_epoch();
+  if (current_leader_epoch < epoch) return ErrorCode::kFencedLeaderEpoch;
+  if (current_leader_epoch > epoch) return ErrorCode::kUnknownLeaderEpoch;
+  return ErrorCode::kNone;
+}
 
 }  // namespace samsa::kafka
