@@ -294,7 +294,7 @@ TEST_CASE("DeleteTopics deletes topics by name (v0-5) and by name or id (v6)", "
   AdminFixture f;
   ServerContext* ctx = f.Start();
   SECTION("by name; Metadata no longer shows the topic") {
-    for (int16_t v : {0, 1, 3, 4, 5}) {
+    for (int16_t v : {0, 1, 2, 3, 4, 5}) {
       const std::string name = "gone-v" + std::to_string(v);
       f.CreateTopic(name, 2);
       DeleteTopicsRequest request;
@@ -444,8 +444,11 @@ TEST_CASE("DescribeConfigs describes a topic's configs with their sources", "[ka
     CHECK(retention->value == std::optional<std::string>("86400000"));
     CHECK_FALSE(policy->read_only);
     if (v == 0) {
+      // Kafka's client maps v0 is_default=false to TOPIC_CONFIG: only the
+      // override is not a default.
       CHECK_FALSE(policy->is_default);
       CHECK(segment->is_default);
+      CHECK(retention->is_default);
     } else {
       CHECK(policy->config_source == kDynamicTopicConfig);
       CHECK(segment->config_source == kDefaultConfig);
@@ -635,8 +638,12 @@ TEST_CASE("IncrementalAlterConfigs changes only the configs it names", "[kafka][
     CHECK(f.Overrides("strict") ==
           std::map<std::string, std::string>{{"cleanup.policy", "delete,compact"}, {"retention.ms", "1000"}});
   }
-  SECTION("APPEND to a non-list config is INVALID_CONFIG") {
+  SECTION("APPEND/SUBTRACT on a non-list config is INVALID_REQUEST, on an unknown one INVALID_CONFIG") {
     CHECK(IncrementalAlter(ctx, "strict", {{.name = "retention.ms", .config_operation = kAppend, .value = "5"}}, 1)
+              .error_code == kInvalidRequest);
+    CHECK(IncrementalAlter(ctx, "strict", {{.name = "segment.ms", .config_operation = kSubtract, .value = "5"}}, 0)
+              .error_code == kInvalidRequest);
+    CHECK(IncrementalAlter(ctx, "strict", {{.name = "no.such", .config_operation = kAppend, .value = "5"}}, 1)
               .error_code == kInvalidConfig);
     CHECK(f.Overrides("strict") == before);
   }

@@ -4,7 +4,7 @@
 // defines with its effective value; source DYNAMIC_TOPIC_CONFIG (1) for an
 // override, STATIC_BROKER_CONFIG (4) for a broker-level default that
 // server.properties changed, DEFAULT_CONFIG (5) otherwise; v0 has is_default
-// (source DEFAULT_CONFIG) instead. An invalid name is INVALID_TOPIC_EXCEPTION,
+// instead (true unless the topic overrides it, as Kafka's client reads it). An invalid name is INVALID_TOPIC_EXCEPTION,
 // an unknown topic UNKNOWN_TOPIC_OR_PARTITION.
 // BROKER (4): named by this broker's id, the static broker configs by Kafka's
 // names (read-only: samsa has no dynamic broker configs); "" is the
@@ -71,7 +71,12 @@ Response Handle(const RequestContext& ctx, Request& request) {
         c.name = d.name;
         c.value = d.value;
         c.read_only = d.read_only;
-        c.is_default = ctx.api_version() == 0 && d.source == kSourceDefaultConfig;  // v0 only
+        // v0 only. Kafka's client reads is_default=false as TOPIC_CONFIG for a
+        // topic and STATIC_BROKER_CONFIG for a broker, so a topic config is
+        // "default" unless the topic overrides it.
+        c.is_default = ctx.api_version() == 0 && (r.resource_type == kResourceTopic
+                                                      ? d.source != kSourceDynamicTopicConfig
+                                                      : d.source == kSourceDefaultConfig);
         c.config_source = d.source;
         c.is_sensitive = d.sensitive;
         c.config_type = static_cast<int8_t>(d.type);

@@ -4,9 +4,10 @@
 // Operations, as Kafka's: SET (0) a value; DELETE (1) the override (back to
 // the default); APPEND (2) / SUBTRACT (3) items of a list-type config
 // (cleanup.policy, *.replication.throttled.replicas), starting from the
-// current value (the override, else the effective default); on other types
-// INVALID_CONFIG. An unknown operation, a null value for SET/APPEND/SUBTRACT
-// or a key named twice is INVALID_REQUEST. The result is checked as a whole
+// current value (the override, else the effective default); on another type
+// INVALID_REQUEST, on an unknown name INVALID_CONFIG (Kafka's ConfigHelper).
+// An unknown operation, a null value for SET/APPEND/SUBTRACT or a key named
+// twice is INVALID_REQUEST. The result is checked as a whole
 // (INVALID_CONFIG changes nothing); validate_only checks without changing.
 // BROKER (4) and other resources: as AlterConfigs (no dynamic broker configs).
 #include <algorithm>
@@ -58,7 +59,7 @@ absl::Status AlterTopic(Broker::Impl* broker, const Request::AlterConfigsResourc
           return KafkaError(ErrorCode::kInvalidConfig, fmt::format("Unknown topic config name: {}", c.name));
         }
         if (type != ConfigType::kList) {
-          return KafkaError(ErrorCode::kInvalidConfig,
+          return KafkaError(ErrorCode::kInvalidRequest,
                             fmt::format("Config value {} is not allowed for config key: {}",
                                         c.config_operation == kAppend ? "append" : "subtract", c.name));
         }
