@@ -167,6 +167,10 @@ class Broker::Impl {
 
   // --- Topics (behind Broker's public methods) ---------------------------------
   absl::Status CreateTopic(const NewTopic& topic);
+  // The checks CreateTopic makes (name, existence, partition count,
+  // replication factor, configs), creating nothing: CreateTopics with
+  // validate_only. OK when CreateTopic(topic) would be accepted now.
+  absl::Status ValidateCreateTopic(const NewTopic& topic) const;
   absl::Status DeleteTopic(std::string_view name);
   std::vector<std::string> ListTopics(bool include_internal) const;
   absl::StatusOr<TopicDescription> DescribeTopic(std::string_view name) const;
@@ -206,6 +210,9 @@ class Broker::Impl {
   absl::Status Load();
   absl::Status CheckOpen() const;
   absl::Status CreateTopicLocked(const NewTopic& topic, bool auto_created)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
+  // The registry entry CreateTopic would add (no topic id yet), or why not.
+  absl::StatusOr<TopicInfo> NewTopicInfoLocked(const NewTopic& topic) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
   absl::Status AddPartitionsLocked(const TopicInfo& info, int32_t from, int32_t to)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);

@@ -78,7 +78,13 @@ absl::Status Broker::Impl::CreateTopic(const NewTopic& topic) {
   return CreateTopicLocked(topic, /*auto_created=*/false);
 }
 
-absl::Status Broker::Impl::CreateTopicLocked(const NewTopic& spec, bool auto_created) {
+absl::Status Broker::Impl::ValidateCreateTopic(const NewTopic& topic) const {
+  SAMSA_RETURN_IF_ERROR(CheckOpen());
+  MutexLock lock(&topics_mu_);  // in a cluster, the registry mirrors the controller's topics
+  return NewTopicInfoLocked(topic).status();
+}
+
+absl::StatusOr<TopicInfo> Broker::Impl::NewTopicInfoLocked(const NewTopic& spec) const {
   SAMSA_RETURN_IF_ERROR(ValidateTopicName(spec.name));
   if (registry_.Find(spec.name) != nullptr) {
     return KafkaError(ErrorCode::kTopicAlreadyExists,
@@ -89,12 +95,6 @@ absl::Status Broker::Impl::CreateTopicLocked(const NewTopic& spec, bool auto_cre
       return KafkaError(ErrorCode::kInvalidTopicException,
                         fmt::format("Topic '{}' collides with existing topic: {}", spec.name, name));
     }
-  }
-  if (spec.name.find_first_of("._") != std::string::npos && !IsInternalTopic(spec.name)) {
-    SAMSA_LOG(kWarning,
-              "topic {}: due to limitations in metric names, topics with a period ('.') or "
-              "underscore ('_') could collide. To avoid issues it is best to use either, but not both.",
-              spec.name);
   }
   const int32_t partitions = spec.num_partitions == -1 ? config_.num_partitions : spec.num_partitions;
   if (partitions < 1) {
@@ -115,7 +115,6 @@ absl::Status Broker::Impl::CreateTopicLocked(const NewTopic& spec, bool auto_cre
   }
   TopicInfo info;
   info.name = spec.name;
-  info.topic_id = NewTopicId();
   info.num_partitions = partitions;
   info.memory = spec.memory || config_.samsa_storage == "memory";
   for (const auto& [key, value] : spec.configs) {
@@ -131,6 +130,19 @@ absl::Status Broker::Impl::CreateTopicLocked(const NewTopic& spec, bool auto_cre
     info.configs[key] = value;
   }
   SAMSA_RETURN_IF_ERROR(LogConfigFor(info).status());  // INVALID_CONFIG naming the key
+  return info;
+}
+
+absl::Status Broker::Impl::CreateTopicLocked(const NewTopic& spec, bool auto_created) {
+  SAMSA_ASSIGN_OR_RETURN(TopicInfo info, NewTopicInfoLocked(spec));
+  if (spec.name.find_first_of("._") != std::string::npos && !IsInternalTopic(spec.name)) {
+    SAMSA_LOG(kWarning,
+              "topic {}: due to limitations in metric names, topics with a period ('.') or "
+              "underscore ('_') could collide. To avoid issues it is best to use either, but not both.",
+              spec.name);
+  }
+  const int32_t partitions = info.num_partitions;
+  info.topic_id = NewTopicId();
   registry_.Put(info);
   absl::Status added = AddPartitionsLocked(info, 0, partitions);
   if (!added.ok()) {

@@ -1,0 +1,81 @@
+// CreatePartitions (api key 37), v0-3: Broker::Impl::CreatePartitions per
+// topic. `count` is the new total; one not above the current count is
+// INVALID_PARTITIONS (Kafka's messages); validate_only checks and changes
+// nothing; a topic named twice is INVALID_REQUEST. An assignment (null: the
+// broker places them) must list one entry per new partition, each naming this
+// broker alone (samsa's replication factor 1), else INVALID_REPLICA_ASSIGNMENT.
+// Synchronous: timeout_ms is not waited on.
+#include <map>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "kafka/messages/create_partitions.h"
+#include "kafka/server/handlers/admin_util.h"
+#include "samsa/errors.h"
+#include "util/status_macros.h"
+
+namespace samsa::kafka {
+namespace {
+
+using Request = CreatePartitionsRequest;
+using Response = CreatePartitionsResponse;
+
+absl::Status CreateOne(const RequestContext& ctx, const Request::CreatePartitionsTopic& t, bool validate_only) {
+  Broker::Impl* broker = ctx.server->broker();
+  SAMSA_ASSIGN_OR_RETURN(TopicDescription topic, broker->DescribeTopic(t.name));
+  const int32_t current = static_cast<int32_t>(topic.partitions.size());
+  if (t.count == current) {
+    return KafkaError(ErrorCode::kInvalidPartitions, fmt::format("Topic already has {} partitions.", current));
+  }
+  if (t.count < current) {
+    return KafkaError(ErrorCode::kInvalidPartitions,
+                      fmt::format("Topic currently has {} partitions, {} would not be an increase.", current,
+                                  t.count));
+  }
+  if (t.assignments) {
+    const int32_t added = t.count - current;
+    if (static_cast<int32_t>(t.assignments->size()) != added) {
+      return KafkaError(ErrorCode::kInvalidReplicaAssignment,
+                        fmt::format("Increasing the number of partitions by {} but {} assignments provided.",
+                                    added, t.assignments->size()));
+    }
+    for (const Request::CreatePartitionsAssignment& a : *t.assignments) {
+      if (a.broker_ids.size() != 1 || a.broker_ids[0] != broker->broker_id()) {
+        return KafkaError(ErrorCode::kInvalidReplicaAssignment,
+                          fmt::format("Assignment [{}]: samsa places each partition on this broker ({}) "
+                                      "alone (replication factor 1).",
+                                      fmt::join(a.broker_ids, ","), broker->broker_id()));
+      }
+    }
+    if (ctx.server->LiveBrokers(ctx.listener_name).size() != 1) {
+      return KafkaError(ErrorCode::kInvalidReplicaAssignment,
+                        "Manual replica assignment is not supported in a samsa cluster of several brokers.");
+    }
+  }
+  if (validate_only) return absl::OkStatus();
+  return broker->CreatePartitions(t.name, t.count);
+}
+
+Response Handle(const RequestContext& ctx, Request& request) {
+  std::map<std::string, int> seen;
+  for (const Request::CreatePartitionsTopic& t : request.topics) ++seen[t.name];
+  Response response;
+  for (const Request::CreatePartitionsTopic& t : request.topics) {
+    const absl::Status status = seen[t.name] > 1
+                                    ? KafkaError(ErrorCode::kInvalidRequest, "Duplicate topic in request.")
+                                    : CreateOne(ctx, t, request.validate_only);
+    Response::CreatePartitionsTopicResult result;
+    result.name = t.name;
+    result.error_code = ErrorCodeFor(status);
+    result.error_message = ErrorMessageFor(status);
+    response.results.push_back(std::move(result));
+  }
+  return response;
+}
+
+}  // namespace
+
+ApiHandler CreatePartitionsHandler() { return TypedHandler<Request, Response>(0, 3, Handle); }
+
+}  // namespace samsa::kafka
