@@ -154,6 +154,12 @@ ApiHandler AsyncTypedHandler(
                     }};
 }
 
+// A topic id as the broker keeps it (base64url of 16 bytes, no padding, as
+// Kafka prints it) <-> the wire's Uuid. An id that does not decode to 16
+// bytes is the zero Uuid. (handlers/topic_ids.cc)
+Uuid TopicIdToUuid(std::string_view topic_id);
+std::string UuidToTopicId(const Uuid& uuid);
+
 // The handler groups (one file per API under lib/kafka/server/handlers/).
 // Each appends its handlers; AllHandlers() is their union, by api key.
 void AddDataHandlers(std::vector<ApiHandler>* out);   // Metadata, Produce, Fetch, ListOffsets,

@@ -306,23 +306,6 @@ absl::Status CheckBrokerResourceName(const Broker::Impl& broker, std::string_vie
   return absl::OkStatus();
 }
 
-Uuid TopicIdToUuid(std::string_view topic_id) {
-  Uuid uuid;
-  std::string bytes;
-  if (!absl::WebSafeBase64Unescape(std::string(topic_id), &bytes) || bytes.size() != uuid.bytes.size()) {
-    return uuid;
-  }
-  std::memcpy(uuid.bytes.data(), bytes.data(), uuid.bytes.size());
-  return uuid;
-}
-
-std::string UuidToTopicId(const Uuid& uuid) {
-  std::string bytes(reinterpret_cast<const char*>(uuid.bytes.data()), uuid.bytes.size());
-  std::string out;
-  absl::WebSafeBase64Escape(bytes, &out);
-  return out;
-}
-
 int16_t ErrorCodeFor(const absl::Status& status) { return static_cast<int16_t>(ErrorCodeOf(status)); }
 
 std::optional<std::string> ErrorMessageFor(const absl::Status& status) {

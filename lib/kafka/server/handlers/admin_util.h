@@ -101,10 +101,6 @@ absl::StatusOr<Properties> TopicOverrides(Broker::Impl* broker, std::string_view
 // default) or this broker's id. INVALID_REQUEST otherwise, in Kafka's words.
 absl::Status CheckBrokerResourceName(const Broker::Impl& broker, std::string_view name);
 
-// Topic ids: samsa keeps Kafka's printed form (URL-safe base64, no padding).
-Uuid TopicIdToUuid(std::string_view topic_id);  // zero Uuid when not decodable
-std::string UuidToTopicId(const Uuid& uuid);
-
 // A status as a response's error code / message (null when OK; Kafka's own
 // message, without the "ERROR_NAME: " prefix KafkaError adds).
 int16_t ErrorCodeFor(const absl::Status& status);

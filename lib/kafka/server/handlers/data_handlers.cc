@@ -22,25 +22,6 @@ void AddDataHandlers(std::vector<ApiHandler>* out) {
   out->push_back(DescribeClusterHandler());
 }
 
-Uuid TopicIdToUuid(std::string_view topic_id) {
-  Uuid uuid;
-  std::string bytes;
-  // absl accepts the unpadded form Kafka prints.
-  if (!absl::WebSafeBase64Unescape(std::string(topic_id), &bytes) ||
-      bytes.size() != uuid.bytes.size()) {
-    return Uuid{};
-  }
-  std::memcpy(uuid.bytes.data(), bytes.data(), uuid.bytes.size());
-  return uuid;
-}
-
-std::string UuidToTopicId(const Uuid& uuid) {
-  std::string out;
-  absl::WebSafeBase64Escape(
-      std::string(reinterpret_cast<const char*>(uuid.bytes.data()), uuid.bytes.size()), &out);
-  return out;
-}
-
 ErrorCode CheckCurrentLeaderEpoch(Broker::Impl* broker, const TopicPartition& tp,
                                   int32_t current_leader_epoch) {
   if (current_leader_epoch < 0) return ErrorCode::kNone;

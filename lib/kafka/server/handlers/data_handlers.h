@@ -25,12 +25,6 @@ ApiHandler OffsetForLeaderEpochHandler();
 ApiHandler InitProducerIdHandler();
 ApiHandler DescribeClusterHandler();
 
-// A topic id as the broker keeps it (base64url of 16 bytes, no padding, as
-// Kafka prints it) <-> the wire's Uuid. An id that does not decode to 16
-// bytes is the zero Uuid.
-Uuid TopicIdToUuid(std::string_view topic_id);
-std::string UuidToTopicId(const Uuid& uuid);
-
 // Kafka's leader-epoch fencing (KIP-320) for a request naming the leader
 // epoch the client knows: -1 skips the check; older than the partition's is
 // FENCED_LEADER_EPOCH, newer is UNKNOWN_LEADER_EPOCH. Unknown partitions and
