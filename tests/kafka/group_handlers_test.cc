@@ -299,7 +299,7 @@ TEST_CASE("FindCoordinator names this broker as a group's coordinator at v0, v2 
   v2.key_type = 0;
   const FindCoordinatorResponse r2 = s.Ok<FindCoordinatorResponse>(v2, 2);
   CHECK(r2.error_code == 0);
-  CHECK(r2.error_message == std::nullopt);
+  CHECK(r2.error_message == std::optional<std::string>("NONE"));  // Kafka's Errors.NONE.message()
   CHECK(r2.node_id == kBrokerId);
   CHECK(r2.host == "broker-3.example");
   CHECK(r2.port == 19092);
@@ -484,6 +484,47 @@ TEST_CASE("a second member's join makes the first rebalance; the group then desc
   REQUIRE(deleted.results.size() == 1);
   CHECK(deleted.results[0].group_id == group);
   CHECK(deleted.results[0].error_code == kNonEmptyGroup);
+}
+
+TEST_CASE("a static member (group.instance.id) joins without MEMBER_ID_REQUIRED and leaves by instance id",
+          "[kafka][handlers][group]") {
+  GroupServer s;
+  JoinGroupRequest join = MakeJoin("static", "", 5);
+  join.group_instance_id = "instance-1";
+  const JoinGroupResponse joined = s.Join(join, 5);
+  REQUIRE(joined.error_code == 0);
+  CHECK(joined.member_id.rfind("instance-1-", 0) == 0);  // instance id + "-" + UUID, as Kafka
+  REQUIRE(joined.members.size() == 1);
+  CHECK(joined.members[0].group_instance_id == std::optional<std::string>("instance-1"));
+
+  SyncGroupRequest sync = MakeSync("static", joined.generation_id, joined.member_id, 3);
+  sync.group_instance_id = "instance-1";
+  sync.assignments.push_back({joined.member_id, "a", {}});
+  std::future<HandlerResponse> f = StartCall(s.ctx(), sync, 3);
+  REQUIRE(s.Await<SyncGroupResponse>(f, 3).error_code == 0);
+
+  DescribeGroupsRequest d;
+  d.groups = {"static"};
+  const DescribeGroupsResponse described = s.Ok<DescribeGroupsResponse>(d, 4);
+  REQUIRE(described.groups.at(0).members.size() == 1);
+  CHECK(described.groups[0].members[0].group_instance_id == std::optional<std::string>("instance-1"));
+
+  // Another member id claiming the same instance id is fenced.
+  HeartbeatRequest impostor = MakeHeartbeat("static", joined.generation_id, "instance-1-other");
+  impostor.group_instance_id = "instance-1";
+  CHECK(s.Ok<HeartbeatResponse>(impostor, 3).error_code == 82);  // FENCED_INSTANCE_ID
+
+  // An admin removes it by instance id alone (LeaveGroup v3+).
+  LeaveGroupRequest leave;
+  leave.group_id = "static";
+  leave.members.push_back({"", std::optional<std::string>("instance-1"), std::nullopt, {}});
+  const LeaveGroupResponse left = s.Ok<LeaveGroupResponse>(leave, 3);
+  CHECK(left.error_code == 0);
+  REQUIRE(left.members.size() == 1);
+  CHECK(left.members[0].member_id.empty());
+  CHECK(left.members[0].group_instance_id == std::optional<std::string>("instance-1"));
+  CHECK(left.members[0].error_code == 0);
+  CHECK(s.Ok<DescribeGroupsResponse>(d, 4).groups.at(0).members.empty());
 }
 
 TEST_CASE("SyncGroup v5 without the protocol type and name is an inconsistent protocol",

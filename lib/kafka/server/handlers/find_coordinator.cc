@@ -11,7 +11,8 @@
 // Key types: 0 GROUP. 1 TRANSACTION gets COORDINATOR_NOT_AVAILABLE: samsa
 // has no transaction coordinator. Any other type is INVALID_REQUEST, as
 // Kafka's CoordinatorType.forId throws. v5 (TRANSACTION_ABORTABLE) and v6
-// (share groups) are not advertised.
+// (share groups) are not advertised. error_message is Kafka's: "NONE" on
+// success (Errors.NONE.message()), the error's default message otherwise.
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,9 +27,17 @@ namespace {
 constexpr int8_t kGroupKeyType = 0;
 constexpr int8_t kTransactionKeyType = 1;
 
+// Kafka's Errors.message(): the exception's default message, and "NONE"
+// (the enum's name) for no error.
+constexpr char kNoneMessage[] = "NONE";
+constexpr char kNotAvailableMessage[] = "The coordinator is not available.";
+constexpr char kInvalidRequestMessage[] =
+    "This most likely occurs because of a request being malformed by the client library or the "
+    "message was sent to an incompatible broker. See the broker logs for more details.";
+
 struct Found {
   ErrorCode error = ErrorCode::kNone;
-  std::string message;
+  std::string message = kNoneMessage;
   BrokerEndpoint node{-1, "", -1, std::nullopt};  // Kafka's Node.noNode()
 };
 
@@ -46,10 +55,10 @@ std::vector<Found> Locate(const RequestContext& ctx, int8_t key_type, const std:
     return fail_all(ErrorCode::kCoordinatorNotAvailable, "samsa has no transaction coordinator");
   }
   if (key_type != kGroupKeyType) {
-    return fail_all(ErrorCode::kInvalidRequest, "Unknown coordinator type " + std::to_string(key_type));
+    return fail_all(ErrorCode::kInvalidRequest, kInvalidRequestMessage);
   }
   const CoordinatorOrError groups = GetGroupCoordinator(ctx);
-  if (groups.coordinator == nullptr) return fail_all(groups.error, "The coordinator is not available.");
+  if (groups.coordinator == nullptr) return fail_all(groups.error, kNotAvailableMessage);
 
   Broker::Impl* broker = ctx.server->broker();
   const std::vector<Broker::Impl::TopicMetadata> metadata =
@@ -70,7 +79,7 @@ std::vector<Found> Locate(const RequestContext& ctx, int8_t key_type, const std:
     }
     if (f.node.node_id < 0) {
       f.error = ErrorCode::kCoordinatorNotAvailable;
-      f.message = "The coordinator is not available.";
+      f.message = kNotAvailableMessage;
     }
   }
   return found;
@@ -83,7 +92,7 @@ FindCoordinatorResponse Handle(const RequestContext& ctx, FindCoordinatorRequest
   if (version < 4) {
     const Found f = Locate(ctx, key_type, {req.key})[0];
     resp.error_code = Code(f.error);
-    resp.error_message = f.error == ErrorCode::kNone ? std::nullopt : std::optional<std::string>(f.message);
+    resp.error_message = f.message;
     resp.node_id = f.node.node_id;
     resp.host = f.node.host;
     resp.port = f.node.port;
@@ -97,8 +106,7 @@ FindCoordinatorResponse Handle(const RequestContext& ctx, FindCoordinatorRequest
     c.host = found[i].node.host;
     c.port = found[i].node.port;
     c.error_code = Code(found[i].error);
-    c.error_message =
-        found[i].error == ErrorCode::kNone ? std::nullopt : std::optional<std::string>(found[i].message);
+    c.error_message = found[i].message;
     resp.coordinators.push_back(std::move(c));
   }
   return resp;
