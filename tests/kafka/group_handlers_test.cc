@@ -620,6 +620,15 @@ TEST_CASE("OffsetFetch v8 answers several groups, each with its own offsets", "[
   CHECK(r.groups[1].topics[0].partitions[1].committed_offset == -1);
 }
 
+TEST_CASE("ListGroups on a fresh broker lists nothing and does not create __consumer_offsets",
+          "[kafka][handlers][group]") {
+  GroupServer s;
+  const ListGroupsResponse r = s.Ok<ListGroupsResponse>(ListGroupsRequest{}, 4);
+  CHECK(r.error_code == 0);
+  CHECK(r.groups.empty());
+  CHECK(!s.broker.impl().DescribeTopic(group::kOffsetsTopic).ok());
+}
+
 TEST_CASE("OffsetCommit to a partition that does not exist is UNKNOWN_TOPIC_OR_PARTITION",
           "[kafka][handlers][group]") {
   GroupServer s;

@@ -6,12 +6,17 @@
 // groups are not kept), so a filter without "classic" lists nothing;
 // group_type is answered from v5. COORDINATOR_LOAD_IN_PROGRESS comes with the
 // groups already loaded, as Kafka does.
+//
+// Admin clients send ListGroups to every broker without a FindCoordinator
+// first; as in Kafka, that does not create __consumer_offsets: a broker
+// without it has no groups.
 #include <algorithm>
 #include <cctype>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "broker/group/offsets_records.h"
 #include "kafka/messages/list_groups.h"
 #include "kafka/server/handlers/group_handlers.h"
 
@@ -34,6 +39,7 @@ ListGroupsResponse Handle(const RequestContext& ctx, ListGroupsRequest& req) {
                    [](const std::string& t) { return EqualsIgnoringCase(t, kClassicGroupType); })) {
     return resp;
   }
+  if (!ctx.server->broker()->DescribeTopic(group::kOffsetsTopic).ok()) return resp;
   const CoordinatorOrError groups = GetGroupCoordinator(ctx);
   if (groups.coordinator == nullptr) {
     resp.error_code = Code(groups.error);
