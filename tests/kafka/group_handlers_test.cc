@@ -527,6 +527,40 @@ TEST_CASE("a static member (group.instance.id) joins without MEMBER_ID_REQUIRED 
   CHECK(s.Ok<DescribeGroupsResponse>(d, 4).groups.at(0).members.empty());
 }
 
+TEST_CASE("a static leader rejoining a Stable group skips the assignment from JoinGroup v9 (KIP-814)",
+          "[kafka][handlers][group]") {
+  GroupServer s;
+  JoinGroupRequest join = MakeJoin("static-leader", "", 9);
+  join.group_instance_id = "leader-instance";
+  const JoinGroupResponse first = s.Join(join, 9);
+  REQUIRE(first.error_code == 0);
+  REQUIRE(first.leader == first.member_id);
+  SyncGroupRequest sync = MakeSync("static-leader", first.generation_id, first.member_id, 5);
+  sync.group_instance_id = "leader-instance";
+  sync.assignments.push_back({first.member_id, "a", {}});
+  std::future<HandlerResponse> f = StartCall(s.ctx(), sync, 5);
+  REQUIRE(s.Await<SyncGroupResponse>(f, 5).error_code == 0);
+
+  // v9: a new member id, no rebalance, told it leads, with the members,
+  // and to skip the assignor.
+  const JoinGroupResponse v9 = s.Join(join, 9);
+  REQUIRE(v9.error_code == 0);
+  CHECK(v9.member_id != first.member_id);
+  CHECK(v9.generation_id == first.generation_id);
+  CHECK(v9.leader == v9.member_id);
+  CHECK(v9.skip_assignment);
+  REQUIRE(v9.members.size() == 1);
+  CHECK(v9.members[0].member_id == v9.member_id);
+
+  // v5: the old leader id and no members, so the client does not assign.
+  const JoinGroupResponse v5 = s.Join(join, 5);
+  REQUIRE(v5.error_code == 0);
+  CHECK(v5.member_id != v9.member_id);
+  CHECK(v5.generation_id == first.generation_id);
+  CHECK(v5.leader == v9.member_id);
+  CHECK(v5.members.empty());
+}
+
 TEST_CASE("SyncGroup v5 without the protocol type and name is an inconsistent protocol",
           "[kafka][handlers][group]") {
   GroupServer s;

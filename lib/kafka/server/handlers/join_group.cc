@@ -7,9 +7,11 @@
 // - v4+: a new dynamic member (no member id, no group instance id) first gets
 //   MEMBER_ID_REQUIRED with its member id and must join again with it.
 // - group_instance_id (static membership) v5+, reason v8+.
+// - v9+ (KIP-814): a static leader rejoining a Stable group is answered as
+//   the leader, with the members and skip_assignment; before v9 it gets the
+//   old leader id and no members, so it does not assign.
 // - Response: protocol_name is nullable from v7; before, "" stands for none.
-//   protocol_type v7+, skip_assignment v9+ (false otherwise: this coordinator
-//   never skips the leader's assignment), members only for the leader
+//   protocol_type v7+, skip_assignment v9+, members only for the leader
 //   (group_instance_id in them from v5).
 #include <functional>
 #include <string>
@@ -63,6 +65,7 @@ void Handle(const RequestContext& ctx, JoinGroupRequest req, std::function<void(
   j.client_id = ctx.client_id();
   j.client_host = ctx.client_host;
   j.require_known_member_id = version >= 4 && !j.group_instance_id.has_value();
+  j.support_skipping_assignment = version >= 9;
   groups.coordinator->JoinGroup(std::move(j), [version, done = std::move(done)](group::JoinGroupResponse r) {
     done(ToWire(r, version));
   });
