@@ -17,11 +17,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "broker/broker_test_util.h"
 #include "broker/group/offsets_records.h"
+#include "kafka/handler_test_util.h"
 #include "kafka/messages/messages.h"
 #include "kafka/server/server_context.h"
-#include "broker/broker_test_util.h"
-#include "kafka/handler_test_util.h"
 
 namespace samsa::kafka {
 namespace {
@@ -110,8 +110,8 @@ JoinGroupRequest MakeJoin(const std::string& group, const std::string& member_id
   return j;
 }
 
-SyncGroupRequest MakeSync(const std::string& group, int32_t generation, const std::string& member_id,
-                          int16_t version) {
+SyncGroupRequest MakeSync(const std::string& group, int32_t generation,
+                          const std::string& member_id, int16_t version) {
   SyncGroupRequest s;
   s.group_id = group;
   s.generation_id = generation;
@@ -123,7 +123,8 @@ SyncGroupRequest MakeSync(const std::string& group, int32_t generation, const st
   return s;
 }
 
-HeartbeatRequest MakeHeartbeat(const std::string& group, int32_t generation, const std::string& member_id) {
+HeartbeatRequest MakeHeartbeat(const std::string& group, int32_t generation,
+                               const std::string& member_id) {
   HeartbeatRequest h;
   h.group_id = group;
   h.generation_id = generation;
@@ -131,8 +132,9 @@ HeartbeatRequest MakeHeartbeat(const std::string& group, int32_t generation, con
   return h;
 }
 
-OffsetCommitRequest MakeCommit(const std::string& group, int32_t generation, const std::string& member_id,
-                               int32_t partition, int64_t offset, int16_t version) {
+OffsetCommitRequest MakeCommit(const std::string& group, int32_t generation,
+                               const std::string& member_id, int32_t partition, int64_t offset,
+                               int16_t version) {
   OffsetCommitRequest c;
   c.group_id = group;
   if (version >= 1) {
@@ -154,7 +156,8 @@ OffsetCommitRequest MakeCommit(const std::string& group, int32_t generation, con
 OffsetFetchRequest MakeFetch(const std::string& group, std::vector<int32_t> partitions) {
   OffsetFetchRequest f;
   f.group_id = group;
-  f.topics = std::vector<OffsetFetchRequest::OffsetFetchRequestTopic>{{"orders", std::move(partitions), {}}};
+  f.topics = std::vector<OffsetFetchRequest::OffsetFetchRequestTopic>{
+      {"orders", std::move(partitions), {}}};
   return f;
 }
 
@@ -212,13 +215,17 @@ void RunSingleMember(GroupServer& s, const std::string& group, ClientVersions v)
   CHECK(s.Ok<HeartbeatResponse>(MakeHeartbeat(group, 1, member_id), v.heartbeat).error_code == 0);
 
   // OffsetCommit, then OffsetFetch returns it; partition 1 has no offset.
-  CHECK(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit(group, 1, member_id, 0, 42, v.commit), v.commit)) ==
-        0);
+  CHECK(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit(group, 1, member_id, 0, 42, v.commit),
+                                               v.commit)) == 0);
   OffsetFetchResponse fetched;
   if (v.fetch >= 8) {
     OffsetFetchRequest f;
-    f.groups.push_back({group, std::nullopt, -1,
-                        std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>{{"orders", {0, 1}, {}}}, {}});
+    f.groups.push_back(
+        {group,
+         std::nullopt,
+         -1,
+         std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>{{"orders", {0, 1}, {}}},
+         {}});
     const OffsetFetchResponse r = s.Ok<OffsetFetchResponse>(f, v.fetch);
     REQUIRE(r.groups.size() == 1);
     CHECK(r.groups[0].group_id == group);
@@ -260,7 +267,10 @@ void RunSingleMember(GroupServer& s, const std::string& group, ClientVersions v)
   if (v.leave >= 3) {
     LeaveGroupRequest l;
     l.group_id = group;
-    l.members.push_back({member_id, std::nullopt, v.leave >= 5 ? std::optional<std::string>("done") : std::nullopt, {}});
+    l.members.push_back({member_id,
+                         std::nullopt,
+                         v.leave >= 5 ? std::optional<std::string>("done") : std::nullopt,
+                         {}});
     const LeaveGroupResponse left = s.Ok<LeaveGroupResponse>(l, v.leave);
     CHECK(left.error_code == 0);
     REQUIRE(left.members.size() == 1);
@@ -280,7 +290,8 @@ void RunSingleMember(GroupServer& s, const std::string& group, ClientVersions v)
   CHECK(described.groups[0].group_state == "Empty");
   CHECK(described.groups[0].members.empty());
   // A heartbeat from the member that left: no longer known.
-  CHECK(s.Ok<HeartbeatResponse>(MakeHeartbeat(group, 1, member_id), v.heartbeat).error_code == kUnknownMemberId);
+  CHECK(s.Ok<HeartbeatResponse>(MakeHeartbeat(group, 1, member_id), v.heartbeat).error_code ==
+        kUnknownMemberId);
 }
 
 TEST_CASE("FindCoordinator names this broker as a group's coordinator at v0, v2 and v4",
@@ -347,22 +358,26 @@ TEST_CASE("FindCoordinator for a transaction has no coordinator; an unknown key 
 TEST_CASE("a consumer at librdkafka 2.0.2's versions joins, syncs, commits, fetches and leaves",
           "[kafka][handlers][group]") {
   GroupServer s;
-  RunSingleMember(s, "rdkafka-group", {/*join=*/5, /*sync=*/3, /*heartbeat=*/3, /*leave=*/1, /*commit=*/7,
-                                       /*fetch=*/7});
+  RunSingleMember(s, "rdkafka-group",
+                  {/*join=*/5, /*sync=*/3, /*heartbeat=*/3, /*leave=*/1, /*commit=*/7,
+                   /*fetch=*/7});
 }
 
 TEST_CASE("a consumer at kafka-python 2.0.2's versions joins without MEMBER_ID_REQUIRED",
           "[kafka][handlers][group]") {
   GroupServer s;
-  RunSingleMember(s, "python-group", {/*join=*/2, /*sync=*/1, /*heartbeat=*/1, /*leave=*/1, /*commit=*/2,
-                                      /*fetch=*/1});
+  RunSingleMember(s, "python-group",
+                  {/*join=*/2, /*sync=*/1, /*heartbeat=*/1, /*leave=*/1, /*commit=*/2,
+                   /*fetch=*/1});
 }
 
-TEST_CASE("a consumer at the newest versions (Java client 3.x) joins, syncs, commits, fetches and leaves",
-          "[kafka][handlers][group]") {
+TEST_CASE(
+    "a consumer at the newest versions (Java client 3.x) joins, syncs, commits, fetches and leaves",
+    "[kafka][handlers][group]") {
   GroupServer s;
-  RunSingleMember(s, "java-group", {/*join=*/9, /*sync=*/5, /*heartbeat=*/4, /*leave=*/5, /*commit=*/9,
-                                    /*fetch=*/8});
+  RunSingleMember(s, "java-group",
+                  {/*join=*/9, /*sync=*/5, /*heartbeat=*/4, /*leave=*/5, /*commit=*/9,
+                   /*fetch=*/8});
 }
 
 TEST_CASE("a second member's join makes the first rebalance; the group then describes both",
@@ -399,7 +414,8 @@ TEST_CASE("a second member's join makes the first rebalance; the group then desc
   CHECK(b2.members.empty());  // only the leader gets the members
 
   // A commit from the old generation is refused.
-  CHECK(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit(group, 1, a, 0, 5, 7), 7)) == kIllegalGeneration);
+  CHECK(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit(group, 1, a, 0, 5, 7), 7)) ==
+        kIllegalGeneration);
   // So is one from a member the group does not know.
   CHECK(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit(group, 2, "stranger", 0, 5, 7), 7)) ==
         kUnknownMemberId);
@@ -486,8 +502,10 @@ TEST_CASE("a second member's join makes the first rebalance; the group then desc
   CHECK(deleted.results[0].error_code == kNonEmptyGroup);
 }
 
-TEST_CASE("a static member (group.instance.id) joins without MEMBER_ID_REQUIRED and leaves by instance id",
-          "[kafka][handlers][group]") {
+TEST_CASE(
+    "a static member (group.instance.id) joins without MEMBER_ID_REQUIRED and leaves by instance "
+    "id",
+    "[kafka][handlers][group]") {
   GroupServer s;
   JoinGroupRequest join = MakeJoin("static", "", 5);
   join.group_instance_id = "instance-1";
@@ -507,7 +525,8 @@ TEST_CASE("a static member (group.instance.id) joins without MEMBER_ID_REQUIRED 
   d.groups = {"static"};
   const DescribeGroupsResponse described = s.Ok<DescribeGroupsResponse>(d, 4);
   REQUIRE(described.groups.at(0).members.size() == 1);
-  CHECK(described.groups[0].members[0].group_instance_id == std::optional<std::string>("instance-1"));
+  CHECK(described.groups[0].members[0].group_instance_id ==
+        std::optional<std::string>("instance-1"));
 
   // Another member id claiming the same instance id is fenced.
   HeartbeatRequest impostor = MakeHeartbeat("static", joined.generation_id, "instance-1-other");
@@ -527,8 +546,9 @@ TEST_CASE("a static member (group.instance.id) joins without MEMBER_ID_REQUIRED 
   CHECK(s.Ok<DescribeGroupsResponse>(d, 4).groups.at(0).members.empty());
 }
 
-TEST_CASE("a static leader rejoining a Stable group skips the assignment from JoinGroup v9 (KIP-814)",
-          "[kafka][handlers][group]") {
+TEST_CASE(
+    "a static leader rejoining a Stable group skips the assignment from JoinGroup v9 (KIP-814)",
+    "[kafka][handlers][group]") {
   GroupServer s;
   JoinGroupRequest join = MakeJoin("static-leader", "", 9);
   join.group_instance_id = "leader-instance";
@@ -602,7 +622,8 @@ TEST_CASE("LeaveGroup v3+ answers each member; v0-2 answer the member's error at
 TEST_CASE("DeleteGroups removes an empty group and its offsets", "[kafka][handlers][group]") {
   GroupServer s;
   // A consumer outside any group commits (generation -1, no member id).
-  CHECK(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit("standalone", -1, "", 0, 77, 2), 2)) == 0);
+  CHECK(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit("standalone", -1, "", 0, 77, 2), 2)) ==
+        0);
   OffsetFetchRequest all;
   all.group_id = "standalone";
   all.topics = std::nullopt;  // v2+: every partition with an offset
@@ -632,14 +653,19 @@ TEST_CASE("DeleteGroups removes an empty group and its offsets", "[kafka][handle
   CHECK(s.Ok<DeleteGroupsResponse>(del, 0).results.at(0).error_code == kGroupIdNotFound);
 }
 
-TEST_CASE("OffsetFetch v8 answers several groups, each with its own offsets", "[kafka][handlers][group]") {
+TEST_CASE("OffsetFetch v8 answers several groups, each with its own offsets",
+          "[kafka][handlers][group]") {
   GroupServer s;
   REQUIRE(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit("g1", -1, "", 1, 11, 8), 8)) == 0);
   REQUIRE(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit("g2", -1, "", 0, 22, 8), 8)) == 0);
   OffsetFetchRequest f;
   f.groups.push_back({"g1", std::nullopt, -1, std::nullopt, {}});  // every partition
-  f.groups.push_back({"g2", std::nullopt, -1,
-                      std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>{{"orders", {0, 1}, {}}}, {}});
+  f.groups.push_back(
+      {"g2",
+       std::nullopt,
+       -1,
+       std::vector<OffsetFetchRequest::OffsetFetchRequestTopics>{{"orders", {0, 1}, {}}},
+       {}});
   const OffsetFetchResponse r = s.Ok<OffsetFetchResponse>(f, 8);
   REQUIRE(r.groups.size() == 2);
   CHECK(r.groups[0].group_id == "g1");
@@ -669,17 +695,18 @@ TEST_CASE("OffsetCommit to a partition that does not exist is UNKNOWN_TOPIC_OR_P
   CHECK(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit("g", -1, "", 9, 1, 7), 7)) == 3);
 }
 
-TEST_CASE("the group APIs are advertised up to the versions they implement", "[kafka][handlers][group]") {
+TEST_CASE("the group APIs are advertised up to the versions they implement",
+          "[kafka][handlers][group]") {
   struct Want {
     ApiKey key;
     int16_t max;
   };
   // The newest each client sends (Java 3.x), which must be accepted.
-  for (const Want& w : {Want{ApiKey::kFindCoordinator, 4}, Want{ApiKey::kJoinGroup, 9},
-                        Want{ApiKey::kSyncGroup, 5}, Want{ApiKey::kHeartbeat, 4}, Want{ApiKey::kLeaveGroup, 5},
-                        Want{ApiKey::kOffsetCommit, 9}, Want{ApiKey::kOffsetFetch, 8},
-                        Want{ApiKey::kDescribeGroups, 5}, Want{ApiKey::kListGroups, 4},
-                        Want{ApiKey::kDeleteGroups, 2}}) {
+  for (const Want& w :
+       {Want{ApiKey::kFindCoordinator, 4}, Want{ApiKey::kJoinGroup, 9}, Want{ApiKey::kSyncGroup, 5},
+        Want{ApiKey::kHeartbeat, 4}, Want{ApiKey::kLeaveGroup, 5}, Want{ApiKey::kOffsetCommit, 9},
+        Want{ApiKey::kOffsetFetch, 8}, Want{ApiKey::kDescribeGroups, 5},
+        Want{ApiKey::kListGroups, 4}, Want{ApiKey::kDeleteGroups, 2}}) {
     const ApiHandler* h = FindHandler(w.key);
     REQUIRE(h != nullptr);
     CHECK(h->min_version == 0);

@@ -55,7 +55,8 @@ DescribeGroupsResponse Handle(const RequestContext& ctx, DescribeGroupsRequest& 
       wm.member_assignment = std::move(m.member_assignment);
       wg.members.push_back(std::move(wm));
     }
-    if (with_operations && g.error_code == ErrorCode::kNone) wg.authorized_operations = kGroupOperations;
+    if (with_operations && g.error_code == ErrorCode::kNone)
+      wg.authorized_operations = kGroupOperations;
     resp.groups.push_back(std::move(wg));
   }
   return resp;

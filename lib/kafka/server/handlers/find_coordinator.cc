@@ -42,7 +42,8 @@ struct Found {
 };
 
 // The coordinators of `keys`, in order.
-std::vector<Found> Locate(const RequestContext& ctx, int8_t key_type, const std::vector<std::string>& keys) {
+std::vector<Found> Locate(const RequestContext& ctx, int8_t key_type,
+                          const std::vector<std::string>& keys) {
   std::vector<Found> found(keys.size());
   auto fail_all = [&found](ErrorCode e, const std::string& message) {
     for (Found& f : found) {
@@ -61,8 +62,8 @@ std::vector<Found> Locate(const RequestContext& ctx, int8_t key_type, const std:
   if (groups.coordinator == nullptr) return fail_all(groups.error, kNotAvailableMessage);
 
   Broker::Impl* broker = ctx.server->broker();
-  const std::vector<Broker::Impl::TopicMetadata> metadata =
-      broker->Metadata(std::vector<std::string>{std::string(group::kOffsetsTopic)}, /*allow_auto_create=*/false);
+  const std::vector<Broker::Impl::TopicMetadata> metadata = broker->Metadata(
+      std::vector<std::string>{std::string(group::kOffsetsTopic)}, /*allow_auto_create=*/false);
   const std::vector<BrokerEndpoint> live = ctx.server->LiveBrokers(ctx.listener_name);
   for (size_t i = 0; i < keys.size(); ++i) {
     const int32_t partition = groups.coordinator->PartitionFor(keys[i]);

@@ -13,7 +13,8 @@ CoordinatorOrError GetGroupCoordinator(const RequestContext& ctx) {
   absl::StatusOr<group::GroupCoordinator*> groups = ctx.server->broker()->Groups();
   if (groups.ok()) return {*groups, ErrorCode::kNone};
   ErrorCode e = ErrorCodeOf(groups.status());
-  if (e == ErrorCode::kNone || e == ErrorCode::kUnknownServerError) e = ErrorCode::kCoordinatorNotAvailable;
+  if (e == ErrorCode::kNone || e == ErrorCode::kUnknownServerError)
+    e = ErrorCode::kCoordinatorNotAvailable;
   return {nullptr, e};
 }
 

@@ -28,6 +28,8 @@ HeartbeatResponse Handle(const RequestContext& ctx, HeartbeatRequest& req) {
 
 }  // namespace
 
-ApiHandler HeartbeatHandler() { return TypedHandler<HeartbeatRequest, HeartbeatResponse>(0, 4, Handle); }
+ApiHandler HeartbeatHandler() {
+  return TypedHandler<HeartbeatRequest, HeartbeatResponse>(0, 4, Handle);
+}
 
 }  // namespace samsa::kafka

@@ -28,7 +28,8 @@ JoinGroupResponse ToWire(const group::JoinGroupResponse& r, int16_t version) {
   resp.error_code = Code(r.error_code);
   resp.generation_id = r.generation_id;
   resp.protocol_type = r.protocol_type;
-  resp.protocol_name = version >= 7 ? r.protocol_name : std::optional<std::string>(r.protocol_name.value_or(""));
+  resp.protocol_name =
+      version >= 7 ? r.protocol_name : std::optional<std::string>(r.protocol_name.value_or(""));
   resp.leader = r.leader;
   resp.skip_assignment = version >= 9 && r.skip_assignment;
   resp.member_id = r.member_id;
@@ -42,7 +43,8 @@ JoinGroupResponse ToWire(const group::JoinGroupResponse& r, int16_t version) {
   return resp;
 }
 
-void Handle(const RequestContext& ctx, JoinGroupRequest req, std::function<void(JoinGroupResponse)> done) {
+void Handle(const RequestContext& ctx, JoinGroupRequest req,
+            std::function<void(JoinGroupResponse)> done) {
   const int16_t version = ctx.api_version();
   const CoordinatorOrError groups = GetGroupCoordinator(ctx);
   if (groups.coordinator == nullptr) {
@@ -66,13 +68,15 @@ void Handle(const RequestContext& ctx, JoinGroupRequest req, std::function<void(
   j.client_host = ctx.client_host;
   j.require_known_member_id = version >= 4 && !j.group_instance_id.has_value();
   j.support_skipping_assignment = version >= 9;
-  groups.coordinator->JoinGroup(std::move(j), [version, done = std::move(done)](group::JoinGroupResponse r) {
-    done(ToWire(r, version));
-  });
+  groups.coordinator->JoinGroup(
+      std::move(j),
+      [version, done = std::move(done)](group::JoinGroupResponse r) { done(ToWire(r, version)); });
 }
 
 }  // namespace
 
-ApiHandler JoinGroupHandler() { return AsyncTypedHandler<JoinGroupRequest, JoinGroupResponse>(0, 9, Handle); }
+ApiHandler JoinGroupHandler() {
+  return AsyncTypedHandler<JoinGroupRequest, JoinGroupResponse>(0, 9, Handle);
+}
 
 }  // namespace samsa::kafka

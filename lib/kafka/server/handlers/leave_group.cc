@@ -56,6 +56,8 @@ LeaveGroupResponse Handle(const RequestContext& ctx, LeaveGroupRequest& req) {
 
 }  // namespace
 
-ApiHandler LeaveGroupHandler() { return TypedHandler<LeaveGroupRequest, LeaveGroupResponse>(0, 5, Handle); }
+ApiHandler LeaveGroupHandler() {
+  return TypedHandler<LeaveGroupRequest, LeaveGroupResponse>(0, 5, Handle);
+}
 
 }  // namespace samsa::kafka

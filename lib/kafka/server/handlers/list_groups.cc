@@ -27,7 +27,8 @@ constexpr std::string_view kClassicGroupType = "classic";
 
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
          });
 }
 
@@ -62,6 +63,8 @@ ListGroupsResponse Handle(const RequestContext& ctx, ListGroupsRequest& req) {
 
 }  // namespace
 
-ApiHandler ListGroupsHandler() { return TypedHandler<ListGroupsRequest, ListGroupsResponse>(0, 5, Handle); }
+ApiHandler ListGroupsHandler() {
+  return TypedHandler<ListGroupsRequest, ListGroupsResponse>(0, 5, Handle);
+}
 
 }  // namespace samsa::kafka

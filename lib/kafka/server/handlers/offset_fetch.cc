@@ -26,7 +26,8 @@ namespace samsa::kafka {
 namespace {
 
 // One group's offsets from the coordinator (or the group-level error).
-group::OffsetFetchResponse FetchGroup(const CoordinatorOrError& groups, group::OffsetFetchRequest request) {
+group::OffsetFetchResponse FetchGroup(const CoordinatorOrError& groups,
+                                      group::OffsetFetchRequest request) {
   if (groups.coordinator == nullptr) {
     group::OffsetFetchResponse r;
     r.error_code = groups.error;
@@ -68,7 +69,8 @@ OffsetFetchResponse HandleOne(const RequestContext& ctx, OffsetFetchRequest& req
     }
     // v0-1 have no top-level error: every requested partition carries it.
     r.topics.clear();
-    for (const group::OffsetFetchRequestTopic& t : f.topics.value_or(std::vector<group::OffsetFetchRequestTopic>{})) {
+    for (const group::OffsetFetchRequestTopic& t :
+         f.topics.value_or(std::vector<group::OffsetFetchRequestTopic>{})) {
       group::OffsetFetchResponseTopic rt{t.name, {}};
       for (int32_t p : t.partition_indexes) {
         group::OffsetFetchResponsePartition rp;
@@ -84,7 +86,8 @@ OffsetFetchResponse HandleOne(const RequestContext& ctx, OffsetFetchRequest& req
     OffsetFetchResponse::OffsetFetchResponseTopic wt;
     wt.name = t.name;
     for (const group::OffsetFetchResponsePartition& p : t.partitions) {
-      wt.partitions.push_back(ToWirePartition<OffsetFetchResponse::OffsetFetchResponsePartition>(p, version));
+      wt.partitions.push_back(
+          ToWirePartition<OffsetFetchResponse::OffsetFetchResponsePartition>(p, version));
     }
     resp.topics.push_back(std::move(wt));
   }
@@ -130,6 +133,8 @@ OffsetFetchResponse Handle(const RequestContext& ctx, OffsetFetchRequest& req) {
 
 }  // namespace
 
-ApiHandler OffsetFetchHandler() { return TypedHandler<OffsetFetchRequest, OffsetFetchResponse>(0, 8, Handle); }
+ApiHandler OffsetFetchHandler() {
+  return TypedHandler<OffsetFetchRequest, OffsetFetchResponse>(0, 8, Handle);
+}
 
 }  // namespace samsa::kafka

@@ -31,7 +31,8 @@ SyncGroupResponse Error(ErrorCode e) {
   return resp;
 }
 
-void Handle(const RequestContext& ctx, SyncGroupRequest req, std::function<void(SyncGroupResponse)> done) {
+void Handle(const RequestContext& ctx, SyncGroupRequest req,
+            std::function<void(SyncGroupResponse)> done) {
   const int16_t version = ctx.api_version();
   if (version >= 5 && (!req.protocol_type.has_value() || !req.protocol_name.has_value())) {
     return done(Error(ErrorCode::kInconsistentGroupProtocol));
@@ -50,13 +51,14 @@ void Handle(const RequestContext& ctx, SyncGroupRequest req, std::function<void(
   for (SyncGroupRequest::SyncGroupRequestAssignment& a : req.assignments) {
     s.assignments.push_back({std::move(a.member_id), std::move(a.assignment)});
   }
-  groups.coordinator->SyncGroup(std::move(s), [done = std::move(done)](group::SyncGroupResponse r) {
-    done(ToWire(r));
-  });
+  groups.coordinator->SyncGroup(
+      std::move(s), [done = std::move(done)](group::SyncGroupResponse r) { done(ToWire(r)); });
 }
 
 }  // namespace
 
-ApiHandler SyncGroupHandler() { return AsyncTypedHandler<SyncGroupRequest, SyncGroupResponse>(0, 5, Handle); }
+ApiHandler SyncGroupHandler() {
+  return AsyncTypedHandler<SyncGroupRequest, SyncGroupResponse>(0, 5, Handle);
+}
 
 }  // namespace samsa::kafka
