@@ -69,8 +69,9 @@ OffsetFetchResponse HandleOne(const RequestContext& ctx, OffsetFetchRequest& req
     }
     // v0-1 have no top-level error: every requested partition carries it.
     r.topics.clear();
-    for (const group::OffsetFetchRequestTopic& t :
-         f.topics.value_or(std::vector<group::OffsetFetchRequestTopic>{})) {
+    const std::vector<group::OffsetFetchRequestTopic> requested =
+        f.topics.value_or(std::vector<group::OffsetFetchRequestTopic>{});
+    for (const group::OffsetFetchRequestTopic& t : requested) {
       group::OffsetFetchResponseTopic rt{t.name, {}};
       for (int32_t p : t.partition_indexes) {
         group::OffsetFetchResponsePartition rp;
