@@ -680,6 +680,41 @@ TEST_CASE("OffsetFetch v8 answers several groups, each with its own offsets",
   CHECK(r.groups[1].topics[0].partitions[1].committed_offset == -1);
 }
 
+TEST_CASE(
+    "requests for a group whose offsets partition this broker does not lead get NOT_COORDINATOR",
+    "[kafka][handlers][group]") {
+  constexpr int16_t kNotCoordinator = 16;
+  GroupServer s;
+  group::GroupCoordinator* c = s.coordinator();
+  c->OnResignation(c->PartitionFor("elsewhere"));
+
+  CHECK(s.Join(MakeJoin("elsewhere", "", 5), 5).error_code == kNotCoordinator);
+  CHECK(s.Ok<HeartbeatResponse>(MakeHeartbeat("elsewhere", 1, "m"), 1).error_code ==
+        kNotCoordinator);
+  CHECK(CommitError(s.Ok<OffsetCommitResponse>(MakeCommit("elsewhere", -1, "", 0, 1, 2), 2)) ==
+        kNotCoordinator);
+  // OffsetFetch v2+: a top-level error and no topics.
+  const OffsetFetchResponse v2 = s.Ok<OffsetFetchResponse>(MakeFetch("elsewhere", {0, 1}), 2);
+  CHECK(v2.error_code == kNotCoordinator);
+  CHECK(v2.topics.empty());
+  // v0-1 have no top-level error: each requested partition carries it.
+  const OffsetFetchResponse v1 = s.Ok<OffsetFetchResponse>(MakeFetch("elsewhere", {0, 1}), 1);
+  REQUIRE(v1.topics.size() == 1);
+  REQUIRE(v1.topics[0].partitions.size() == 2);
+  for (const auto& p : v1.topics[0].partitions) {
+    CHECK(p.committed_offset == -1);
+    CHECK(p.metadata == std::optional<std::string>(""));
+    CHECK(p.error_code == kNotCoordinator);
+  }
+  LeaveGroupRequest leave;
+  leave.group_id = "elsewhere";
+  leave.member_id = "m";
+  CHECK(s.Ok<LeaveGroupResponse>(leave, 1).error_code == kNotCoordinator);
+  DescribeGroupsRequest d;
+  d.groups = {"elsewhere"};
+  CHECK(s.Ok<DescribeGroupsResponse>(d, 1).groups.at(0).error_code == kNotCoordinator);
+}
+
 TEST_CASE("ListGroups on a fresh broker lists nothing and does not create __consumer_offsets",
           "[kafka][handlers][group]") {
   GroupServer s;
