@@ -334,6 +334,14 @@ void GroupCoordinator::UpdateStaticMemberAndRebalance(GroupMetadata* g, const st
           r.protocol_name = g->protocol_name();
           r.leader = current_leader;
           out->push_back([done = std::move(done), r] { done(r); });
+        } else if (req.support_skipping_assignment) {
+          // JoinGroup v9+: the leader learns it leads (and keeps watching
+          // metadata) but skips the assignor, whose result a Stable group
+          // would not propagate.
+          const bool is_leader = g->IsLeader(new_id);
+          JoinGroupResponse r = JoinResult(g, new_id, /*with_members=*/is_leader);
+          r.skip_assignment = is_leader;
+          InvokeJoin(g, m, std::move(r), out);
         } else {
           JoinGroupResponse r = JoinResult(g, new_id, /*with_members=*/false);
           // The old leader id: a replaced leader must not assign in a Stable

@@ -41,6 +41,9 @@ struct JoinGroupRequest {
   // JoinGroup v4+ from a dynamic member: a new member first gets
   // MEMBER_ID_REQUIRED with its member id, then joins again with it.
   bool require_known_member_id = false;
+  // JoinGroup v9+ (KIP-814): a static leader that rejoins a Stable group is
+  // told it leads, with the members, and to skip the assignment.
+  bool support_skipping_assignment = false;
 };
 
 struct JoinGroupResponseMember {
