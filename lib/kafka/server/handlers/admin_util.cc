@@ -306,6 +306,18 @@ absl::Status CheckBrokerResourceName(const Broker::Impl& broker, std::string_vie
   return absl::OkStatus();
 }
 
+absl::Status AlterNonTopicConfigs(const Broker::Impl& broker, int8_t resource_type,
+                                  std::string_view resource_name, const std::set<std::string>& names) {
+  if (resource_type != kResourceBroker) {
+    return KafkaError(ErrorCode::kInvalidRequest,
+                      fmt::format("Unsupported resource type: {}", static_cast<int>(resource_type)));
+  }
+  SAMSA_RETURN_IF_ERROR(CheckBrokerResourceName(broker, resource_name));
+  if (names.empty()) return absl::OkStatus();
+  return KafkaError(ErrorCode::kInvalidRequest,
+                    fmt::format("Cannot update these configs dynamically: {}", fmt::join(names, ",")));
+}
+
 int16_t ErrorCodeFor(const absl::Status& status) { return static_cast<int16_t>(ErrorCodeOf(status)); }
 
 std::optional<std::string> ErrorMessageFor(const absl::Status& status) {

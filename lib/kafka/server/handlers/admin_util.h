@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -100,6 +101,13 @@ absl::StatusOr<Properties> TopicOverrides(Broker::Impl* broker, std::string_view
 // Checks a BROKER resource name against this broker: "" (the cluster-wide
 // default) or this broker's id. INVALID_REQUEST otherwise, in Kafka's words.
 absl::Status CheckBrokerResourceName(const Broker::Impl& broker, std::string_view name);
+
+// AlterConfigs / IncrementalAlterConfigs on anything but a topic: a BROKER
+// resource (named as CheckBrokerResourceName wants) accepts an empty change
+// and refuses config `names` (no dynamic broker configs); other resource
+// types are INVALID_REQUEST.
+absl::Status AlterNonTopicConfigs(const Broker::Impl& broker, int8_t resource_type,
+                                  std::string_view resource_name, const std::set<std::string>& names);
 
 // A status as a response's error code / message (null when OK; Kafka's own
 // message, without the "ERROR_NAME: " prefix KafkaError adds).

@@ -40,14 +40,8 @@ absl::Status AlterOne(Broker::Impl* broker, const Request::AlterConfigsResource&
       }
       return ReplaceTopicConfigs(broker, r.resource_name, overrides, validate_only);
     }
-    case kResourceBroker:
-      SAMSA_RETURN_IF_ERROR(CheckBrokerResourceName(*broker, r.resource_name));
-      if (names.empty()) return absl::OkStatus();
-      return KafkaError(ErrorCode::kInvalidRequest,
-                        fmt::format("Cannot update these configs dynamically: {}", fmt::join(names, ",")));
     default:
-      return KafkaError(ErrorCode::kInvalidRequest,
-                        fmt::format("Unsupported resource type: {}", static_cast<int>(r.resource_type)));
+      return AlterNonTopicConfigs(*broker, r.resource_type, r.resource_name, names);
   }
 }
 
