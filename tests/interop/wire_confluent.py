@@ -12,46 +12,22 @@ python3-confluent-kafka) against samsa-server over TCP.
 Fails (not skips) when confluent_kafka is missing.
 """
 
-import os
-import signal
-import subprocess
 import sys
-import tempfile
 import time
+
+import samsa_server
+from samsa_server import check
 
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 SERVER = sys.argv[1]
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-def start_server(tmp):
-    port_file = os.path.join(tmp, "port")
-    overrides = {"broker.id": "0", "listeners": "PLAINTEXT://127.0.0.1:0", "samsa.storage": "memory",
-                 "log.dirs": os.path.join(tmp, "logs"), "group.initial.rebalance.delay.ms": "0",
-                 "offsets.topic.num.partitions": "5"}
-    args = [SERVER, "--port-file", port_file]
-    for k, v in overrides.items():
-        args += ["--override", "%s=%s" % (k, v)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 20
-    while not os.path.exists(port_file) or not open(port_file).read().strip():
-        if proc.poll() is not None or time.time() > deadline:
-            raise SystemExit("samsa-server did not start")
-        time.sleep(0.02)
-    return proc, open(port_file).read().strip()
-
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="samsa-confluent-")
-    proc, bootstrap = start_server(tmp)
+    server = samsa_server.Server(SERVER, {
+        "broker.id": "0", "listeners": "PLAINTEXT://127.0.0.1:0", "samsa.storage": "memory",
+        "group.initial.rebalance.delay.ms": "0", "offsets.topic.num.partitions": "5"})
+    bootstrap = server.bootstrap
     try:
         # 1. Admin.
         admin = AdminClient({"bootstrap.servers": bootstrap})
@@ -122,18 +98,8 @@ def main():
         check(len(a.assignment()) == 4, "after one leaves, the other has all 4 (%d)" % len(a.assignment()))
         a.close()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            failures.append("samsa-server did not exit on SIGTERM")
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all confluent-kafka checks passed")
-    return 0
-
+        server.stop()
+    return samsa_server.finish("confluent-kafka")
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -18,54 +18,21 @@ the seed's flow and the group, admin and SASL paths a Python test suite uses.
 Fails (not skips) when kafka-python is missing.
 """
 
-import os
-import signal
-import subprocess
 import sys
 import tempfile
-import time
+
+import samsa_server
+from samsa_server import check
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
 from kafka.errors import KafkaError, NoBrokersAvailable
 
 SERVER = sys.argv[1]
-failures = []
 
 
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
-
-class Server:
-    def __init__(self, overrides, log_dir=None):
-        self.tmp = tempfile.mkdtemp(prefix="samsa-wire-")
-        self.port_file = os.path.join(self.tmp, "port")
-        args = [SERVER, "--port-file", self.port_file]
-        for k, v in overrides.items():
-            args += ["--override", "%s=%s" % (k, v)]
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        deadline = time.time() + 20
-        while not os.path.exists(self.port_file) or not open(self.port_file).read().strip():
-            if self.proc.poll() is not None or time.time() > deadline:
-                out = self.proc.stdout.read() if self.proc.poll() is not None else ""
-                raise SystemExit("samsa-server did not start: " + out)
-            time.sleep(0.02)
-        self.bootstrap = open(self.port_file).read().strip()
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            out, _ = self.proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            out, _ = self.proc.communicate()
-            check(False, "samsa-server exits on SIGTERM")
-            return out
-        check(self.proc.returncode == 0, "samsa-server exits 0 on SIGTERM (got %s)" % self.proc.returncode)
-        return out
+def start_server(overrides):
+    return samsa_server.Server(SERVER, overrides)
 
 
 def base_overrides(log_dir):
@@ -90,7 +57,7 @@ def consume_all(bootstrap, topic, group, timeout_ms=3000):
 
 def main():
     log_dir = tempfile.mkdtemp(prefix="samsa-wire-logs-")
-    server = Server(base_overrides(log_dir))
+    server = start_server(base_overrides(log_dir))
     bootstrap = server.bootstrap
 
     # 1. The seed's flow.
@@ -146,7 +113,7 @@ def main():
 
     # 4. Restart on the same log dir.
     server.stop()
-    server = Server(base_overrides(log_dir))
+    server = start_server(base_overrides(log_dir))
     probe = KafkaConsumer(bootstrap_servers=server.bootstrap, group_id="seed-group", enable_auto_commit=False)
     end = probe.end_offsets(tps)
     check(sum(end.values()) == 38, "after a restart every acknowledged record is there (end offsets %s)" % end)
@@ -162,7 +129,7 @@ def main():
     sasl["listener.name.sasl_plaintext.plain.sasl.jaas.config"] = (
         'org.apache.kafka.common.security.plain.PlainLoginModule required '
         'username="admin" password="admin-secret" user_admin="admin-secret" user_alice="alice-secret";')
-    server = Server(sasl)
+    server = start_server(sasl)
     producer = KafkaProducer(bootstrap_servers=server.bootstrap, security_protocol="SASL_PLAINTEXT",
                              sasl_mechanism="PLAIN", sasl_plain_username="alice",
                              sasl_plain_password="alice-secret")
@@ -179,12 +146,7 @@ def main():
         check(True, "a wrong password is refused (%s)" % type(e).__name__)
     server.stop()
 
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all kafka-python wire checks passed")
-    return 0
-
+    return samsa_server.finish("kafka-python wire")
 
 if __name__ == "__main__":
     sys.exit(main())

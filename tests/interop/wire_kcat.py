@@ -15,24 +15,15 @@
 Fails (not skips) when kcat is missing.
 """
 
-import os
 import shutil
-import signal
 import subprocess
 import sys
-import tempfile
-import time
+
+import samsa_server
+from samsa_server import check
 
 SERVER = sys.argv[1]
 KCAT = shutil.which("kcat") or shutil.which("kafkacat")
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what, flush=True)
-    if not cond:
-        failures.append(what)
-
 
 def kcat(bootstrap, args, stdin=None, timeout=60):
     r = subprocess.run([KCAT, "-b", bootstrap] + args, input=stdin, capture_output=True, text=True,
@@ -42,38 +33,11 @@ def kcat(bootstrap, args, stdin=None, timeout=60):
     return r
 
 
-def start(overrides, extra=()):
-    tmp = tempfile.mkdtemp(prefix="samsa-kcat-")
-    port_file = os.path.join(tmp, "port")
-    overrides = dict(overrides, **{"log.dirs": os.path.join(tmp, "logs")})
-    args = [SERVER, "--port-file", port_file] + list(extra)
-    for k, v in overrides.items():
-        args += ["--override", "%s=%s" % (k, v)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.time() + 20
-    while not os.path.exists(port_file) or not open(port_file).read().strip():
-        if proc.poll() is not None or time.time() > deadline:
-            raise SystemExit("samsa-server did not start: " + (proc.stdout.read() if proc.poll() is not None else ""))
-        time.sleep(0.02)
-    return proc, open(port_file).read().strip()
-
-
-def stop(proc):
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.communicate(timeout=20)
-        check(proc.returncode == 0, "samsa-server exits 0 on SIGTERM")
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        check(False, "samsa-server exits on SIGTERM")
-
-
 def three_brokers():
-    proc, bootstraps = start({"listeners": "PLAINTEXT://127.0.0.1:0", "samsa.storage": "memory",
-                              "num.partitions": "6"}, ["--brokers", "3"])
+    server = samsa_server.Server(SERVER, {"listeners": "PLAINTEXT://127.0.0.1:0", "samsa.storage": "memory",
+                                          "num.partitions": "6"}, ["--brokers", "3"])
     try:
-        first = bootstraps.split(",")[0]
+        first = server.bootstrap.split(",")[0]
         lines = ["key-%d:value-%d" % (i, i) for i in range(300)]
         r = kcat(first, ["-P", "-t", "spread", "-K", ":"], stdin="\n".join(lines) + "\n")
         check(r.returncode == 0, "kcat -P keyed records into a 3-broker cluster")
@@ -85,28 +49,17 @@ def three_brokers():
         r = kcat(first, ["-C", "-t", "spread", "-o", "beginning", "-e", "-q", "-f", "%k:%s\\n"])
         check(sorted(r.stdout.splitlines()) == sorted(lines), "every keyed record comes back from the leaders")
     finally:
-        stop(proc)
+        server.stop()
 
 
 def main():
     if KCAT is None:
         print("kcat is not installed (scripts/install-deps installs it)")
         return 1
-    tmp = tempfile.mkdtemp(prefix="samsa-kcat-")
-    port_file = os.path.join(tmp, "port")
-    overrides = {"broker.id": "0", "listeners": "PLAINTEXT://127.0.0.1:0", "samsa.storage": "memory",
-                 "num.partitions": "2", "log.dirs": os.path.join(tmp, "logs")}
-    args = [SERVER, "--port-file", port_file]
-    for k, v in overrides.items():
-        args += ["--override", "%s=%s" % (k, v)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = samsa_server.Server(SERVER, {"broker.id": "0", "listeners": "PLAINTEXT://127.0.0.1:0",
+                                          "samsa.storage": "memory", "num.partitions": "2"})
+    bootstrap = server.bootstrap
     try:
-        deadline = time.time() + 20
-        while not os.path.exists(port_file) or not open(port_file).read().strip():
-            if proc.poll() is not None or time.time() > deadline:
-                raise SystemExit("samsa-server did not start")
-            time.sleep(0.02)
-        bootstrap = open(port_file).read().strip()
         host, port = bootstrap.rsplit(":", 1)
 
         # 2. 10,000 lines.
@@ -142,18 +95,8 @@ def main():
             check(r.stdout.splitlines() == payload, "codec %s round trip" % codec)
         three_brokers()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.communicate(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            failures.append("samsa-server did not exit on SIGTERM")
-    if failures:
-        print("%d check(s) failed" % len(failures))
-        return 1
-    print("all kcat checks passed")
-    return 0
-
+        server.stop()
+    return samsa_server.finish("kcat")
 
 if __name__ == "__main__":
     sys.exit(main())
