@@ -1,0 +1,314 @@
+// samsa::testing::FakeKafka driven by a real Kafka client: librdkafka's C API.
+// Every delivery report and metadata call runs on the test thread
+// (rd_kafka_flush / rd_kafka_metadata serve the callbacks here).
+#include "samsa/testing/fake_kafka.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+#include <librdkafka/rdkafka.h>
+
+#include "samsa/cluster.h"
+#include "samsa/errors.h"
+
+namespace samsa::testing {
+namespace {
+
+constexpr int16_t kProduce = 0;
+constexpr int16_t kMetadata = 3;
+constexpr int16_t kApiVersions = 18;
+constexpr int16_t kNotLeaderOrFollower = 6;  // Kafka's NOT_LEADER_OR_FOLLOWER
+
+std::unique_ptr<FakeKafka> StartFake(int32_t brokers = 1) {
+  FakeKafkaOptions options;
+  options.num_brokers = brokers;
+  auto fake = FakeKafka::Start(options);
+  REQUIRE(fake.ok());
+  return *std::move(fake);
+}
+
+// A librdkafka producer counting its delivery reports.
+class RdProducer {
+ public:
+  explicit RdProducer(const std::string& bootstrap) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char err[512];
+    Set(conf, "bootstrap.servers", bootstrap.c_str());
+    Set(conf, "retry.backoff.ms", "10");
+    Set(conf, "reconnect.backoff.ms", "10");
+    Set(conf, "reconnect.backoff.max.ms", "100");
+    Set(conf, "message.timeout.ms", "30000");
+    Set(conf, "linger.ms", "0");
+    Set(conf, "log_level", "2");  // the fake drops connections on purpose
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_dr_msg_cb(conf, [](rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+      auto* self = static_cast<RdProducer*>(opaque);
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ++self->delivered;
+        self->offsets.push_back(m->offset);
+      } else {
+        ++self->failed;
+        self->last_error = m->err;
+      }
+    });
+    rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof(err));
+    REQUIRE(rk_ != nullptr);
+  }
+  ~RdProducer() { rd_kafka_destroy(rk_); }
+
+  void Produce(const std::string& topic, int32_t partition, const std::string& value) {
+    REQUIRE(rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  bool Flush(int timeout_ms = 20000) { return rd_kafka_flush(rk_, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR; }
+  rd_kafka_t* rk() const { return rk_; }
+
+  int delivered = 0;
+  int failed = 0;
+  rd_kafka_resp_err_t last_error = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::vector<int64_t> offsets;
+
+ private:
+  static void Set(rd_kafka_conf_t* conf, const char* key, const char* value) {
+    char err[512];
+    REQUIRE(rd_kafka_conf_set(conf, key, value, err, sizeof(err)) == RD_KAFKA_CONF_OK);
+  }
+  rd_kafka_t* rk_ = nullptr;
+};
+
+std::vector<ObservedRequest> Requests(const FakeKafka& fake, int16_t api_key) {
+  std::vector<ObservedRequest> out;
+  for (const ObservedRequest& r : fake.RecordedRequests()) {
+    if (r.api_key == api_key) out.push_back(r);
+  }
+  return out;
+}
+
+// True when a TCP connection to 127.0.0.1:port is accepted.
+bool Connects(int32_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return ok;
+}
+
+TEST_CASE("FakeKafka: Produce and ReadAll round-trip through the cluster", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  REQUIRE(fake->Produce("t", 1, "k0", "v0").value() == 0);
+  REQUIRE(fake->Produce("t", 1, std::nullopt, "v1").value() == 1);
+  auto records = fake->ReadAll("t", 1);
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 2);
+  CHECK((*records)[0].key == std::optional<std::string>("k0"));
+  CHECK((*records)[0].value == std::optional<std::string>("v0"));
+  CHECK((*records)[1].offset == 1);
+  CHECK_FALSE((*records)[1].key.has_value());
+  CHECK(fake->ReadAll("t", 0)->empty());
+  CHECK(ErrorCodeOf(fake->ReadAll("t", 2).status()) == ErrorCode::kUnknownTopicOrPartition);
+}
+
+TEST_CASE("FakeKafka: a Metadata request of a 3-broker fake lists the 3 brokers", "[kafka][fake]") {
+  auto fake = StartFake(3);
+  REQUIRE(fake->num_brokers() == 3);
+  RdProducer producer(fake->BootstrapServers());
+  const rd_kafka_metadata_t* md = nullptr;
+  REQUIRE(rd_kafka_metadata(producer.rk(), 1, nullptr, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::set<std::pair<int32_t, int32_t>> brokers;
+  for (int i = 0; i < md->broker_cnt; ++i) brokers.insert({md->brokers[i].id, md->brokers[i].port});
+  rd_kafka_metadata_destroy(md);
+  CHECK(brokers == std::set<std::pair<int32_t, int32_t>>{{0, fake->Port(0)}, {1, fake->Port(1)}, {2, fake->Port(2)}});
+}
+
+TEST_CASE("FakeKafka: an injected NOT_LEADER_OR_FOLLOWER is retried and the record stored once", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  REQUIRE(fake->PushRequestErrors(kProduce, std::vector<int16_t>{kNotLeaderOrFollower}).ok());
+  REQUIRE(fake->PendingRequestErrors() == 1);
+  RdProducer producer(fake->BootstrapServers());
+  producer.Produce("t", 0, "hello");
+  REQUIRE(producer.Flush());
+  CHECK(producer.delivered == 1);
+  CHECK(producer.failed == 0);
+  CHECK(fake->PendingRequestErrors() == 0);
+  CHECK(Requests(*fake, kProduce).size() >= 2);  // the refused one and the retry
+  auto records = fake->ReadAll("t", 0);
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 1);
+  CHECK((*records)[0].value == std::optional<std::string>("hello"));
+}
+
+TEST_CASE("FakeKafka: pushed errors respect their scope and supported APIs", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  CHECK(ErrorCodeOf(fake->PushRequestErrors(kMetadata, std::vector<int16_t>{3})) == ErrorCode::kInvalidRequest);
+  // Scoped to another broker and to another partition: never consumed here.
+  REQUIRE(fake->PushRequestErrors(kProduce, std::vector<int16_t>{kNotLeaderOrFollower}, {.broker_id = 7}).ok());
+  REQUIRE(fake->PushRequestErrors(kProduce, std::vector<int16_t>{kNotLeaderOrFollower},
+                                  {.topic = "t", .partition = 1})
+              .ok());
+  RdProducer producer(fake->BootstrapServers());
+  producer.Produce("t", 0, "a");
+  REQUIRE(producer.Flush());
+  CHECK(producer.delivered == 1);
+  CHECK(Requests(*fake, kProduce).size() == 1);
+  CHECK(fake->PendingRequestErrors() == 2);
+  // Partition 1 consumes its error, then succeeds.
+  producer.Produce("t", 1, "b");
+  REQUIRE(producer.Flush());
+  CHECK(producer.delivered == 2);
+  CHECK(fake->PendingRequestErrors() == 1);
+  CHECK(fake->ReadAll("t", 1)->size() == 1);
+}
+
+TEST_CASE("FakeKafka: recorded requests name their broker, API and version", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  RdProducer producer(fake->BootstrapServers());
+  producer.Produce("t", 0, "x");
+  REQUIRE(producer.Flush());
+  const std::vector<ObservedRequest> api_versions = Requests(*fake, kApiVersions);
+  const std::vector<ObservedRequest> metadata = Requests(*fake, kMetadata);
+  const std::vector<ObservedRequest> produce = Requests(*fake, kProduce);
+  REQUIRE_FALSE(api_versions.empty());
+  REQUIRE_FALSE(metadata.empty());
+  REQUIRE(produce.size() == 1);
+  CHECK(produce[0].broker_id == 0);
+  // librdkafka 2.x asks ApiVersions v3 first and sends record batches (Produce v3+).
+  CHECK(api_versions[0].api_version == 3);
+  CHECK(produce[0].api_version > 3);
+  CHECK(produce[0].body.empty());
+  fake->ClearRecorded();
+  CHECK(fake->RecordedRequests().empty());
+}
+
+TEST_CASE("FakeKafka: a capped API version is what the client uses", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  fake->CapApiVersions(kProduce, 3);
+  RdProducer producer(fake->BootstrapServers());
+  producer.Produce("t", 0, "x");
+  REQUIRE(producer.Flush());
+  CHECK(producer.delivered == 1);
+  const std::vector<ObservedRequest> produce = Requests(*fake, kProduce);
+  REQUIRE(produce.size() == 1);
+  CHECK(produce[0].api_version == 3);
+}
+
+TEST_CASE("FakeKafka: a dropped connection is survived", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  std::atomic<int> seen{0};
+  std::atomic<bool> empty_body{false};
+  fake->Intercept(kProduce, [&seen, &empty_body](const ObservedRequest& r) {
+    if (r.body.empty()) empty_body = true;
+    return seen.fetch_add(1) == 0 ? InterceptAction::DropConnection() : InterceptAction::Pass();
+  });
+  RdProducer producer(fake->BootstrapServers());
+  producer.Produce("t", 0, "once");
+  REQUIRE(producer.Flush());
+  CHECK(producer.delivered == 1);
+  CHECK(seen.load() >= 2);
+  CHECK_FALSE(empty_body.load());
+  CHECK(fake->ReadAll("t", 0)->size() == 1);
+}
+
+TEST_CASE("FakeKafka: BrokerDown closes the port, BrokerUp serves on the same one", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  RdProducer producer(fake->BootstrapServers());
+  producer.Produce("t", 0, "before");
+  REQUIRE(producer.Flush());
+  const int32_t port = fake->Port(0);
+  REQUIRE(Connects(port));
+
+  REQUIRE(fake->BrokerDown(0).ok());
+  CHECK_FALSE(Connects(port));
+  CHECK(fake->cluster()->live_broker_ids().empty());
+  CHECK(fake->BrokerDown(0).code() == absl::StatusCode::kFailedPrecondition);
+  producer.Produce("t", 0, "during");
+  CHECK_FALSE(producer.Flush(200));  // nowhere to deliver to
+  CHECK(producer.delivered == 1);
+
+  REQUIRE(fake->BrokerUp(0).ok());
+  CHECK(fake->Port(0) == port);
+  CHECK(Connects(port));
+  REQUIRE(producer.Flush());
+  CHECK(producer.delivered == 2);
+  CHECK(producer.failed == 0);
+  auto records = fake->ReadAll("t", 0);
+  REQUIRE(records.ok());
+  REQUIRE(records->size() == 2);
+  CHECK((*records)[1].value == std::optional<std::string>("during"));
+}
+
+TEST_CASE("FakeKafka: a round-trip delay holds every response of the broker", "[kafka][fake]") {
+  auto fake = StartFake();
+  fake->SetRoundTripDelay(0, absl::Milliseconds(300));
+  RdProducer producer(fake->BootstrapServers());
+  const absl::Time start = absl::Now();
+  const rd_kafka_metadata_t* md = nullptr;
+  REQUIRE(rd_kafka_metadata(producer.rk(), 1, nullptr, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_metadata_destroy(md);
+  // At least ApiVersions and Metadata, each held 300 ms.
+  CHECK(absl::Now() - start >= absl::Milliseconds(600));
+}
+
+TEST_CASE("FakeKafka: an intercept can answer with its own response body", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  // Produce v3..v8 response body with one partition answered
+  // NOT_LEADER_OR_FOLLOWER is what PushRequestErrors does for us; here the
+  // test answers the first Produce itself, with MESSAGE_TOO_LARGE (10) which
+  // librdkafka does not retry.
+  std::atomic<int> calls{0};
+  fake->Intercept(kProduce, [&calls](const ObservedRequest& r) {
+    if (calls.fetch_add(1) > 0) return InterceptAction::Pass();
+    // ProduceResponse (non-flexible, v3-v8): [responses: name, [index, error_code,
+    // base_offset, log_append_time_ms (v2+), log_start_offset (v5+), record_errors
+    // (v8+), error_message (v8+)]], throttle_time_ms.
+    std::string body;
+    auto i16 = [&](int16_t v) { body.push_back(char(v >> 8)); body.push_back(char(v)); };
+    auto i32 = [&](int32_t v) { for (int s = 24; s >= 0; s -= 8) body.push_back(char(v >> s)); };
+    auto i64 = [&](int64_t v) { for (int s = 56; s >= 0; s -= 8) body.push_back(char(v >> s)); };
+    i32(1);
+    i16(1);
+    body += "t";
+    i32(1);
+    i32(0);      // partition
+    i16(10);     // MESSAGE_TOO_LARGE
+    i64(-1);     // base offset
+    i64(-1);     // log append time
+    if (r.api_version >= 5) i64(-1);
+    if (r.api_version >= 8) {
+      i32(0);    // record_errors
+      i16(-1);   // error_message null
+    }
+    i32(0);      // throttle
+    return InterceptAction::Respond(body);
+  });
+  fake->CapApiVersions(kProduce, 8);  // the hand-written body above is non-flexible
+  RdProducer producer(fake->BootstrapServers());
+  producer.Produce("t", 0, "x");
+  REQUIRE(producer.Flush());
+  CHECK(producer.failed == 1);
+  CHECK(producer.last_error == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
+  CHECK(fake->ReadAll("t", 0)->empty());
+}
+
+}  // namespace
+}  // namespace samsa::testing
