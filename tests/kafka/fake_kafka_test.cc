@@ -69,6 +69,8 @@ class RdProducer {
                               RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) == RD_KAFKA_RESP_ERR_NO_ERROR);
   }
+  // librdkafka looks up a topic it has no metadata for on a 1 s timer: a
+  // flush may take that long.
   bool Flush(int timeout_ms = 20000) { return rd_kafka_flush(rk_, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR; }
   rd_kafka_t* rk() const { return rk_; }
 
@@ -87,6 +89,7 @@ class RdProducer {
 
 std::vector<ObservedRequest> Requests(const FakeKafka& fake, int16_t api_key) {
   std::vector<ObservedRequest> out;
+
   for (const ObservedRequest& r : fake.RecordedRequests()) {
     if (r.api_key == api_key) out.push_back(r);
   }
