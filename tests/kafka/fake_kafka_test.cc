@@ -25,7 +25,10 @@ namespace {
 constexpr int16_t kProduce = 0;
 constexpr int16_t kMetadata = 3;
 constexpr int16_t kApiVersions = 18;
-constexpr int16_t kNotLeaderOrFollower = 6;  // Kafka's NOT_LEADER_OR_FOLLOWER
+constexpr int16_t kFetch = 1;
+constexpr int16_t kOffsetCommit = 8;
+constexpr int16_t kNotLeaderOrFollower = 6;        // Kafka's NOT_LEADER_OR_FOLLOWER
+constexpr int16_t kCoordinatorLoadInProgress = 14;  // COORDINATOR_LOAD_IN_PROGRESS
 
 std::unique_ptr<FakeKafka> StartFake(int32_t brokers = 1) {
   FakeKafkaOptions options;
@@ -311,6 +314,67 @@ TEST_CASE("FakeKafka: an intercept can answer with its own response body", "[kaf
   CHECK(producer.failed == 1);
   CHECK(producer.last_error == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE);
   CHECK(fake->ReadAll("t", 0)->empty());
+}
+
+TEST_CASE("FakeKafka: a consumer group survives injected Fetch and OffsetCommit errors", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  for (int i = 0; i < 3; ++i) REQUIRE(fake->Produce("t", 0, std::nullopt, "v" + std::to_string(i)).ok());
+  // Both retriable in Kafka: the client fetches again after a metadata
+  // refresh, and commits again after finding the coordinator.
+  REQUIRE(fake->PushRequestErrors(kFetch, std::vector<int16_t>{kNotLeaderOrFollower}).ok());
+  REQUIRE(fake->PushRequestErrors(kOffsetCommit, std::vector<int16_t>{kCoordinatorLoadInProgress}).ok());
+
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"bootstrap.servers", fake->BootstrapServers()},
+           {"group.id", "g"},
+           {"auto.offset.reset", "earliest"},
+           {"enable.auto.commit", "false"},
+           {"fetch.error.backoff.ms", "10"},
+           {"retry.backoff.ms", "10"},
+           {"log_level", "2"}}) {
+    REQUIRE(rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) == RD_KAFKA_CONF_OK);
+  }
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  REQUIRE(rk != nullptr);
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, "t", RD_KAFKA_PARTITION_UA);
+  REQUIRE(rd_kafka_subscribe(rk, topics) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_topic_partition_list_destroy(topics);
+
+  std::vector<std::string> values;
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (values.size() < 3 && absl::Now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) values.emplace_back(static_cast<const char*>(m->payload), m->len);
+    rd_kafka_message_destroy(m);
+  }
+  CHECK(values == std::vector<std::string>{"v0", "v1", "v2"});
+  CHECK(rd_kafka_commit(rk, nullptr, 0) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  CHECK(fake->WaitForCommittedOffset("g", "t", 0, 3, absl::Seconds(10)).ok());
+  CHECK(fake->PendingRequestErrors() == 0);
+  CHECK(fake->CommittedOffset("g", "t", 0).value() == std::optional<int64_t>(3));
+  CHECK(fake->CommittedOffset("other", "t", 0).value() == std::nullopt);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+}
+
+TEST_CASE("FakeKafka: stopping does not wait for a delayed request", "[kafka][fake]") {
+  auto fake = StartFake();
+  fake->SetRoundTripDelay(0, absl::Seconds(60));
+  RdProducer producer(fake->BootstrapServers());
+  const rd_kafka_metadata_t* md = nullptr;
+  // No answer within 300 ms (librdkafka reports a timeout or, with no broker up yet, a transport error).
+  CHECK(rd_kafka_metadata(producer.rk(), 1, nullptr, &md, 300) != RD_KAFKA_RESP_ERR_NO_ERROR);
+  CHECK(md == nullptr);
+  REQUIRE_FALSE(fake->RecordedRequests().empty());  // ApiVersions arrived and is held
+  const absl::Time start = absl::Now();
+  fake.reset();
+  CHECK(absl::Now() - start < absl::Seconds(10));
 }
 
 }  // namespace

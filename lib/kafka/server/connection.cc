@@ -82,6 +82,7 @@ void Connection::CloseNow(std::string_view why) {
     closed_ = true;
   }
   if (!why.empty()) SAMSA_LOG(kInfo, "closing connection {} on {}: {}", peer_, listener_->name, why);
+  if (delay_timer_ != nullptr) delay_timer_->cancel();  // a delayed request is dropped
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -163,10 +164,11 @@ void Connection::Dispatch(std::string payload_bytes) {
         interceptor->OnRequest(server_->context()->broker()->broker_id(), header, envelope.body);
     if (verdict.delay <= absl::ZeroDuration()) return Apply(std::move(verdict), envelope, std::move(payload));
     in_flight_ = true;  // nothing more is read while the request waits
-    auto timer = std::make_shared<asio::steady_timer>(strand_, absl::ToChronoNanoseconds(verdict.delay));
-    timer->async_wait(asio::bind_executor(
-        strand_, [self = shared_from_this(), timer, verdict = std::move(verdict), envelope,
+    delay_timer_ = std::make_shared<asio::steady_timer>(strand_, absl::ToChronoNanoseconds(verdict.delay));
+    delay_timer_->async_wait(asio::bind_executor(
+        strand_, [self = shared_from_this(), verdict = std::move(verdict), envelope,
                   payload = std::move(payload)](const asio::error_code&) mutable {
+          self->delay_timer_.reset();
           if (self->socket_closed_) return;
           self->in_flight_ = false;
           self->Apply(std::move(verdict), envelope, std::move(payload));

@@ -101,6 +101,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool awaiting_response_ = false;  // its handler has not answered yet
   RequestHeader current_;      // its header, for the log line of a kClose
   std::string out_;            // the frame being written
+  std::shared_ptr<asio::steady_timer> delay_timer_;  // an interceptor's delay in progress
   SaslState sasl_ = SaslState::kNone;
   std::string principal_ = "User:ANONYMOUS";
 };
