@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +18,10 @@
 #include <catch2/catch.hpp>
 #include <librdkafka/rdkafka.h>
 
+#include "kafka/messages/messages.h"
+#include "kafka/protocol/reader.h"
+#include "kafka/protocol/request_envelope.h"
+#include "kafka/protocol/writer.h"
 #include "samsa/cluster.h"
 #include "samsa/errors.h"
 
@@ -375,6 +381,89 @@ TEST_CASE("FakeKafka: stopping does not wait for a delayed request", "[kafka][fa
   const absl::Time start = absl::Now();
   fake.reset();
   CHECK(absl::Now() - start < absl::Seconds(10));
+}
+
+// A blocking connection speaking raw frames (for what librdkafka hides).
+class RawConnection {
+ public:
+  explicit RawConnection(int32_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd_ >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  }
+  ~RawConnection() { ::close(fd_); }
+
+  template <typename Request>
+  void Send(int32_t correlation_id, int16_t version, const Request& request) {
+    kafka::Writer writer;
+    REQUIRE(kafka::WriteRequestFrame(correlation_id, std::string("raw"), version, request, writer).ok());
+    const std::string frame = writer.Release();
+    REQUIRE(::send(fd_, frame.data(), frame.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(frame.size()));
+  }
+  // The next frame's payload; nullopt when the server closed the connection.
+  std::optional<std::string> Receive() {
+    std::string size_bytes;
+    if (!ReadN(4, &size_bytes)) return std::nullopt;
+    const uint32_t size = (uint32_t(uint8_t(size_bytes[0])) << 24) | (uint32_t(uint8_t(size_bytes[1])) << 16) |
+                          (uint32_t(uint8_t(size_bytes[2])) << 8) | uint32_t(uint8_t(size_bytes[3]));
+    std::string payload;
+    if (!ReadN(size, &payload)) return std::nullopt;
+    return payload;
+  }
+
+ private:
+  bool ReadN(size_t n, std::string* out) {
+    out->resize(n);
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t r = ::recv(fd_, out->data() + got, n - got, 0);
+      if (r <= 0) return false;
+      got += static_cast<size_t>(r);
+    }
+    return true;
+  }
+  int fd_ = -1;
+};
+
+TEST_CASE("FakeKafka: ApiVersions advertises caps and omits disabled APIs; above the cap closes", "[kafka][fake]") {
+  auto fake = StartFake();
+  fake->CapApiVersions(kMetadata, 4);
+  fake->DisableApi(kFetch);
+  RawConnection conn(fake->Port(0));
+  conn.Send(1, 0, kafka::ApiVersionsRequest{});
+  const std::optional<std::string> payload = conn.Receive();
+  REQUIRE(payload.has_value());
+  kafka::Reader reader(payload->data(), payload->size());
+  kafka::ResponseHeader header;
+  REQUIRE(header.Read(reader, 0).ok());  // ApiVersions answers with header v0
+  CHECK(header.correlation_id == 1);
+  kafka::ApiVersionsResponse response;
+  REQUIRE(response.Read(reader, 0).ok());
+  CHECK(response.error_code == 0);
+  std::map<int16_t, std::pair<int16_t, int16_t>> apis;
+  for (const auto& api : response.api_keys) apis[api.api_key] = {api.min_version, api.max_version};
+  CHECK(apis.count(kFetch) == 0);
+  REQUIRE(apis.count(kMetadata) == 1);
+  CHECK(apis[kMetadata].second == 4);
+  REQUIRE(apis.count(kProduce) == 1);
+  CHECK(apis[kProduce].second > 4);  // not capped
+
+  // Metadata v4 is served; v5 is above the cap: the connection closes.
+  kafka::MetadataRequest metadata;
+  metadata.topics = std::vector<kafka::MetadataRequest::MetadataRequestTopic>{};
+  conn.Send(2, 4, metadata);
+  CHECK(conn.Receive().has_value());
+  conn.Send(3, 5, metadata);
+  CHECK_FALSE(conn.Receive().has_value());
+
+  fake->ClearApiCaps();
+  RawConnection again(fake->Port(0));
+  again.Send(4, 5, metadata);
+  CHECK(again.Receive().has_value());
 }
 
 }  // namespace
