@@ -18,6 +18,7 @@
 #include "kafka/protocol/frame.h"
 #include "kafka/protocol/request_envelope.h"
 #include "kafka/server/cluster_server.h"
+#include "kafka/server/handler.h"
 #include "kafka/server/kafka_server.h"
 #include "kafka/server/request_interceptor.h"
 #include "samsa/cluster.h"
@@ -86,8 +87,10 @@ std::optional<ErrorAnswer> AnswerWithError(const RequestHeader& header, absl::Sp
         auto& rt = response.responses.emplace_back();
         rt.topic = t.topic;
         rt.topic_id = t.topic_id;
+        // Fetch v13+ names topics by id: "id:<topic id>" for scope matching.
+        const std::string name = t.topic.empty() ? "id:" + kafka::UuidToTopicId(t.topic_id) : t.topic;
         for (const auto& p : t.partitions) {
-          out.partitions.emplace_back(t.topic, p.partition);
+          out.partitions.emplace_back(name, p.partition);
           auto& rp = rt.partitions.emplace_back();
           rp.partition_index = p.partition;
           rp.error_code = code;
@@ -257,12 +260,14 @@ std::string RawResponseFrame(const RequestHeader& header, const std::string& bod
   return frame;
 }
 
-bool InScope(const RequestScope& scope, int32_t broker_id,
+// `topic_id`: "id:<id>" of the scope's topic ("" if unknown).
+bool InScope(const RequestScope& scope, const std::string& topic_id, int32_t broker_id,
              const std::vector<std::pair<std::string, int32_t>>& partitions) {
   if (scope.broker_id.has_value() && *scope.broker_id != broker_id) return false;
   if (!scope.topic.has_value()) return true;
   return std::any_of(partitions.begin(), partitions.end(), [&](const auto& tp) {
-    return tp.first == *scope.topic && (scope.partition < 0 || tp.second == scope.partition);
+    return (tp.first == *scope.topic || (!topic_id.empty() && tp.first == topic_id)) &&
+           (scope.partition < 0 || tp.second == scope.partition);
   });
 }
 
@@ -481,12 +486,29 @@ class FakeKafka::Impl : public kafka::RequestInterceptor {
     // The partitions the request names (the answer's code is set below).
     const std::optional<ErrorAnswer> probe = AnswerWithError(header, body, 0);
     if (!probe.has_value()) return verdict;  // undecodable (or acks=0): served as usual
+    // The ids of the topics scopes name, for requests naming topics by id.
+    std::map<std::string, std::string> topic_ids;
+    if (std::any_of(probe->partitions.begin(), probe->partitions.end(),
+                    [](const auto& tp) { return tp.first.rfind("id:", 0) == 0; })) {
+      std::vector<std::string> names;
+      {
+        MutexLock lock(&mu_);
+        for (const Pending& p : pending_[header.request_api_key]) {
+          if (p.scope.topic.has_value()) names.push_back(*p.scope.topic);
+        }
+      }
+      for (const std::string& name : names) {
+        absl::StatusOr<TopicDescription> d = cluster_->DescribeTopic(name);
+        if (d.ok()) topic_ids[name] = "id:" + d->topic_id;
+      }
+    }
     std::optional<InjectedError> error;
     {
       MutexLock lock(&mu_);
       std::deque<Pending>& queue = pending_[header.request_api_key];
       for (auto p = queue.begin(); p != queue.end(); ++p) {
-        if (!InScope(p->scope, broker_id, probe->partitions)) continue;
+        const std::string topic_id = p->scope.topic.has_value() ? topic_ids[*p->scope.topic] : std::string();
+        if (!InScope(p->scope, topic_id, broker_id, probe->partitions)) continue;
         error = p->error;
         queue.erase(p);
         break;

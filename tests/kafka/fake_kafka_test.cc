@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -16,12 +17,14 @@
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 
 #include "kafka/messages/messages.h"
 #include "kafka/protocol/reader.h"
 #include "kafka/protocol/request_envelope.h"
 #include "kafka/protocol/writer.h"
+#include "kafka/server/handler.h"
 #include "samsa/cluster.h"
 #include "samsa/errors.h"
 
@@ -464,6 +467,63 @@ TEST_CASE("FakeKafka: ApiVersions advertises caps and omits disabled APIs; above
   RawConnection again(fake->Port(0));
   again.Send(4, 5, metadata);
   CHECK(again.Receive().has_value());
+}
+
+TEST_CASE("FakeKafka: an injected error waits its delay; logs can live on disk", "[kafka][fake]") {
+  const std::string dir = fmt::format("/tmp/fake_kafka_test.{}", ::getpid());
+  FakeKafkaOptions options;
+  options.log_dir = dir;
+  auto started = FakeKafka::Start(options);
+  REQUIRE(started.ok());
+  std::unique_ptr<FakeKafka> fake = *std::move(started);
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  REQUIRE(fake->PushRequestErrors(kProduce, {InjectedError{kNotLeaderOrFollower, absl::Milliseconds(300)}}).ok());
+  RdProducer producer(fake->BootstrapServers());
+  const absl::Time start = absl::Now();
+  producer.Produce("t", 0, "late");
+  REQUIRE(producer.Flush());
+  CHECK(absl::Now() - start >= absl::Milliseconds(300));
+  CHECK(producer.delivered == 1);
+  CHECK(fake->ReadAll("t", 0)->size() == 1);
+  fake.reset();
+  CHECK(std::filesystem::exists(dir + "/broker-0"));
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("FakeKafka: a partition-scoped error matches a Fetch naming its topic by id", "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  auto description = fake->cluster()->DescribeTopic("t");
+  REQUIRE(description.ok());
+  REQUIRE(fake->PushRequestErrors(kFetch, std::vector<int16_t>{kNotLeaderOrFollower}, {.topic = "t", .partition = 1})
+              .ok());
+  auto fetch_partition = [&](int32_t partition) {
+    kafka::FetchRequest request;
+    request.max_wait_ms = 0;
+    auto& topic = request.topics.emplace_back();
+    topic.topic_id = kafka::TopicIdToUuid(description->topic_id);
+    auto& p = topic.partitions.emplace_back();
+    p.partition = partition;
+    p.partition_max_bytes = 1 << 20;
+    return request;
+  };
+  RawConnection conn(fake->Port(0));
+  for (int32_t partition : {0, 1}) {
+    conn.Send(partition + 1, 13, fetch_partition(partition));
+    const std::optional<std::string> payload = conn.Receive();
+    REQUIRE(payload.has_value());
+    kafka::Reader reader(payload->data(), payload->size());
+    kafka::ResponseHeader header;
+    REQUIRE(header.Read(reader, 1).ok());  // Fetch v13 is flexible: response header v1
+    kafka::FetchResponse response;
+    REQUIRE(response.Read(reader, 13).ok());
+    REQUIRE(response.responses.size() == 1);
+    REQUIRE(response.responses[0].partitions.size() == 1);
+    CHECK(response.responses[0].topic_id == kafka::TopicIdToUuid(description->topic_id));
+    // Partition 0 is served (no error); partition 1 gets the pushed error.
+    CHECK(response.responses[0].partitions[0].error_code == (partition == 1 ? kNotLeaderOrFollower : 0));
+  }
+  CHECK(fake->PendingRequestErrors() == 0);
 }
 
 }  // namespace

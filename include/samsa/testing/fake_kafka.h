@@ -3,11 +3,11 @@
 // franz-go, samsa's own...) without a JVM.
 //
 //   auto kafka = samsa::testing::FakeKafka::Start({.num_brokers = 3});
-//   ASSERT_OK((*kafka)->CreateTopic("orders", 6));
+//   if (!kafka.ok() || !(*kafka)->CreateTopic("orders", 6).ok()) ...;
 //   // point the client under test at (*kafka)->BootstrapServers()
-//   (*kafka)->PushRequestErrors(kProduceApiKey, {6 /* NOT_LEADER_OR_FOLLOWER */});
+//   (*kafka)->PushRequestErrors(/*Produce*/ 0, std::vector<int16_t>{6 /* NOT_LEADER_OR_FOLLOWER */});
 //   ... the client's next Produce gets NOT_LEADER_OR_FOLLOWER, it retries ...
-//   auto records = (*kafka)->ReadAll("orders", 0);
+//   auto records = (*kafka)->ReadAll("orders", 0);   // stored once
 //
 // What it is: a real samsa Cluster (include/samsa/cluster.h; memory storage
 // unless `log_dir` is given) whose brokers each serve the Kafka wire
@@ -23,7 +23,9 @@
 //   FindCoordinator (10), JoinGroup (11), Heartbeat (12), SyncGroup (14),
 //   InitProducerId (22). Pushing for another API is INVALID_REQUEST.
 //   A scope limits which requests match: a broker, and/or a topic-partition
-//   (the request must name it; then the whole request gets the error).
+//   (the request must name it, by name or — Fetch v13+ — by topic id; then
+//   the whole request gets the error). The first pending error whose scope
+//   matches is used; a Produce with acks=0 (no response) is never matched.
 // - Intercept: a callback sees each request of an API (ApiVersions
 //   included) and passes it, answers it with a response body of your own,
 //   delays it, or drops the connection.
