@@ -526,5 +526,36 @@ TEST_CASE("FakeKafka: a partition-scoped error matches a Fetch naming its topic 
   CHECK(fake->PendingRequestErrors() == 0);
 }
 
+TEST_CASE("FakeKafka: the other brokers' Metadata leaves a down broker out and its partitions offline",
+          "[kafka][fake]") {
+  auto fake = StartFake(3);
+  REQUIRE(fake->CreateTopic("t", 3).ok());
+  REQUIRE(fake->BrokerDown(0).ok());
+  // Bootstrap at broker 1 only: broker 0's address refuses connections.
+  RdProducer producer(fmt::format("127.0.0.1:{}", fake->Port(1)));
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(producer.rk(), "t", nullptr);
+  const rd_kafka_metadata_t* md = nullptr;
+  REQUIRE(rd_kafka_metadata(producer.rk(), 0, topic, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::set<int32_t> brokers;
+  for (int i = 0; i < md->broker_cnt; ++i) brokers.insert(md->brokers[i].id);
+  CHECK(brokers == std::set<int32_t>{1, 2});
+  REQUIRE(md->topic_cnt == 1);
+  REQUIRE(md->topics[0].partition_cnt == 3);
+  int offline = 0;
+  for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
+    const rd_kafka_metadata_partition_t& p = md->topics[0].partitions[i];
+    CHECK(p.leader != 0);
+    if (p.leader == -1) {
+      ++offline;
+      CHECK(p.err == RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE);
+    }
+  }
+  CHECK(offline == 1);  // 3 partitions on 3 brokers: one was broker 0's
+  rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(topic);
+  REQUIRE(fake->BrokerUp(0).ok());
+  CHECK(fake->cluster()->live_broker_ids().size() == 3);
+}
+
 }  // namespace
 }  // namespace samsa::testing
