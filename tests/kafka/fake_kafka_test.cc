@@ -432,7 +432,7 @@ class RawConnection {
   int fd_ = -1;
 };
 
-TEST_CASE("FakeKafka: ApiVersions advertises caps and omits disabled APIs; above the cap closes", "[kafka][fake]") {
+TEST_CASE("FakeKafka: ApiVersions advertises caps and omits disabled APIs, above the cap closes", "[kafka][fake]") {
   auto fake = StartFake();
   fake->CapApiVersions(kMetadata, 4);
   fake->DisableApi(kFetch);
@@ -469,7 +469,7 @@ TEST_CASE("FakeKafka: ApiVersions advertises caps and omits disabled APIs; above
   CHECK(again.Receive().has_value());
 }
 
-TEST_CASE("FakeKafka: an injected error waits its delay; logs can live on disk", "[kafka][fake]") {
+TEST_CASE("FakeKafka: an injected error waits its delay, and logs can live on disk", "[kafka][fake]") {
   const std::string dir = fmt::format("/tmp/fake_kafka_test.{}", ::getpid());
   FakeKafkaOptions options;
   options.log_dir = dir;
@@ -555,6 +555,53 @@ TEST_CASE("FakeKafka: the other brokers' Metadata leaves a down broker out and i
   rd_kafka_topic_destroy(topic);
   REQUIRE(fake->BrokerUp(0).ok());
   CHECK(fake->cluster()->live_broker_ids().size() == 3);
+}
+
+TEST_CASE("FakeKafka: an injected REBALANCE_IN_PROGRESS heartbeat makes the member join again", "[kafka][fake]") {
+  constexpr int16_t kJoinGroup = 11;
+  constexpr int16_t kHeartbeat = 12;
+  constexpr int16_t kRebalanceInProgress = 27;  // REBALANCE_IN_PROGRESS
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  REQUIRE(fake->Produce("t", 0, std::nullopt, "v").ok());
+
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  for (const auto& [k, v] : std::vector<std::pair<std::string, std::string>>{
+           {"bootstrap.servers", fake->BootstrapServers()},
+           {"group.id", "g"},
+           {"auto.offset.reset", "earliest"},
+           {"heartbeat.interval.ms", "50"},
+           {"log_level", "2"}}) {
+    REQUIRE(rd_kafka_conf_set(conf, k.c_str(), v.c_str(), err, sizeof(err)) == RD_KAFKA_CONF_OK);
+  }
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, sizeof(err));
+  REQUIRE(rk != nullptr);
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, "t", RD_KAFKA_PARTITION_UA);
+  REQUIRE(rd_kafka_subscribe(rk, topics) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_topic_partition_list_destroy(topics);
+
+  bool consumed = false;
+  auto poll = [&] {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 10);
+    if (m != nullptr) {
+      if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) consumed = true;
+      rd_kafka_message_destroy(m);
+    }
+  };
+  REQUIRE(FakeKafka::WaitFor([&] { poll(); return consumed; }, absl::Seconds(20)));
+  // JoinGroup v4+: the first one is refused with MEMBER_ID_REQUIRED (KIP-394),
+  // the client joins again with the member id it was given.
+  const size_t joins = Requests(*fake, kJoinGroup).size();
+  CHECK(joins >= 1);
+
+  REQUIRE(fake->PushRequestErrors(kHeartbeat, std::vector<int16_t>{kRebalanceInProgress}).ok());
+  CHECK(FakeKafka::WaitFor([&] { poll(); return Requests(*fake, kJoinGroup).size() > joins; }, absl::Seconds(20)));
+  CHECK(fake->PendingRequestErrors() == 0);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
 }
 
 }  // namespace
