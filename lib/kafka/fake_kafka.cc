@@ -133,8 +133,11 @@ class FakeKafka::Impl : public kafka::RequestInterceptor {
     auto it = brokers_.find(id);
     if (it == brokers_.end()) return absl::NotFoundError(fmt::format("no broker {}", id));
     if (it->second.server != nullptr) return absl::FailedPreconditionError(fmt::format("broker {} is up", id));
-    SAMSA_RETURN_IF_ERROR(cluster_->RestartBroker(id));
-    cluster_->AwaitSettled();
+    // (Running already when an earlier BrokerUp could not rebind the port.)
+    if (cluster_->broker(id) == nullptr) {
+      SAMSA_RETURN_IF_ERROR(cluster_->RestartBroker(id));
+      cluster_->AwaitSettled();
+    }
     return StartServer(id, it->second);
   }
 

@@ -604,5 +604,25 @@ TEST_CASE("FakeKafka: an injected REBALANCE_IN_PROGRESS heartbeat makes the memb
   rd_kafka_destroy(rk);
 }
 
+TEST_CASE("FakeKafka: BrokerUp fails while its port is taken and succeeds once it is free", "[kafka][fake]") {
+  auto fake = StartFake();
+  const int32_t port = fake->Port(0);
+  REQUIRE(fake->BrokerDown(0).ok());
+  const int squatter = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(squatter >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(squatter, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  REQUIRE(::listen(squatter, 1) == 0);
+  CHECK_FALSE(fake->BrokerUp(0).ok());
+  ::close(squatter);
+  REQUIRE(fake->BrokerUp(0).ok());
+  CHECK(fake->Port(0) == port);
+  CHECK(Connects(port));
+  CHECK(fake->BrokerUp(0).code() == absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace samsa::testing

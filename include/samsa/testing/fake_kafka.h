@@ -196,7 +196,8 @@ class FakeKafka {
   // Stops broker `id`'s server and the broker (see above). NOT_FOUND for no
   // such id; FAILED_PRECONDITION when it is already down.
   absl::Status BrokerDown(int32_t broker_id);
-  // Restarts it and its server on its old port.
+  // Restarts it and its server on its old port (an error if that port was
+  // taken meanwhile; the broker then runs without a server: call again).
   absl::Status BrokerUp(int32_t broker_id);
   // Delays every request of broker `id` by `delay` (zero: none).
   void SetRoundTripDelay(int32_t broker_id, absl::Duration delay);
