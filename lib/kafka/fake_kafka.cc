@@ -264,8 +264,18 @@ class FakeKafka::Impl : public kafka::RequestInterceptor {
       auto it = pending_.find(header.request_api_key);
       if (it == pending_.end() || it->second.empty()) return verdict;
     }
+    kafka::MetadataFacts facts;
+    if (header.request_api_key == static_cast<int16_t>(ApiKey::kMetadata)) {
+      for (int32_t id : cluster_->live_broker_ids()) {
+        std::optional<kafka::BrokerEndpoint> e = endpoints_->Find(id, "PLAINTEXT");
+        if (e.has_value()) facts.brokers.push_back({e->node_id, e->host, e->port});
+      }
+      facts.cluster_id = cluster_id_;
+      facts.controller_id = cluster_->controller_id();
+      facts.all_topics = cluster_->ListTopics();
+    }
     // The partitions the request names (the answer's code is set below).
-    const std::optional<ErrorAnswer> probe = AnswerWithError(header, body, 0);
+    const std::optional<ErrorAnswer> probe = AnswerWithError(header, body, 0, &facts);
     if (!probe.has_value()) return verdict;  // undecodable (or acks=0): served as usual
     // The ids of the topics scopes name, for requests naming topics by id.
     std::map<std::string, std::string> topic_ids;
@@ -296,7 +306,7 @@ class FakeKafka::Impl : public kafka::RequestInterceptor {
       }
     }
     if (!error.has_value()) return verdict;
-    std::optional<ErrorAnswer> answer = AnswerWithError(header, body, error->error_code);
+    std::optional<ErrorAnswer> answer = AnswerWithError(header, body, error->error_code, &facts);
     verdict.kind = Verdict::Kind::kRespond;
     verdict.frame = std::move(answer->frame);
     verdict.delay += error->delay;

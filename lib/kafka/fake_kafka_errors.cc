@@ -24,9 +24,37 @@ std::string Frame(const RequestHeader& header, const Response& response) {
 }  // namespace
 
 std::optional<ErrorAnswer> AnswerWithError(const RequestHeader& header, absl::Span<const uint8_t> body,
-                                           int16_t code) {
+                                           int16_t code, const MetadataFacts* facts) {
   ErrorAnswer out;
   switch (static_cast<ApiKey>(header.request_api_key)) {
+    case ApiKey::kMetadata: {
+      MetadataRequest request;
+      if (facts == nullptr || !Decode(header, body, &request).ok()) return std::nullopt;
+      MetadataResponse response;
+      for (const MetadataFacts::Broker& b : facts->brokers) {
+        auto& rb = response.brokers.emplace_back();
+        rb.node_id = b.node_id;
+        rb.host = b.host;
+        rb.port = b.port;
+      }
+      response.cluster_id = facts->cluster_id;
+      response.controller_id = facts->controller_id;
+      auto add_topic = [&](const std::string& name, const Uuid& topic_id) {
+        auto& rt = response.topics.emplace_back();
+        rt.error_code = code;
+        rt.name = name;
+        rt.topic_id = topic_id;
+        out.partitions.emplace_back(name.empty() ? "id:" + UuidToTopicId(topic_id) : name, -1);
+      };
+      if (!request.topics.has_value()) {
+        for (const std::string& name : facts->all_topics) add_topic(name, Uuid{});
+      } else {
+        for (const auto& t : *request.topics) add_topic(t.name.value_or(""), t.topic_id);
+      }
+      if (out.partitions.empty()) return std::nullopt;
+      out.frame = Frame(header, response);
+      return out;
+    }
     case ApiKey::kProduce: {
       ProduceRequest request;
       if (!Decode(header, body, &request).ok() || request.acks == 0) return std::nullopt;  // acks=0: no answer
@@ -195,6 +223,7 @@ std::optional<ErrorAnswer> AnswerWithError(const RequestHeader& header, absl::Sp
 
 bool HasErrorResponder(int16_t api_key) {
   switch (static_cast<ApiKey>(api_key)) {
+    case ApiKey::kMetadata:
     case ApiKey::kProduce:
     case ApiKey::kFetch:
     case ApiKey::kListOffsets:

@@ -170,7 +170,9 @@ TEST_CASE("FakeKafka: an injected NOT_LEADER_OR_FOLLOWER is retried and the reco
 TEST_CASE("FakeKafka: pushed errors respect their scope and supported APIs", "[kafka][fake]") {
   auto fake = StartFake();
   REQUIRE(fake->CreateTopic("t", 2).ok());
-  CHECK(ErrorCodeOf(fake->PushRequestErrors(kMetadata, std::vector<int16_t>{3})) == ErrorCode::kInvalidRequest);
+  constexpr int16_t kCreateTopics = 19;  // no error responder
+  CHECK(ErrorCodeOf(fake->PushRequestErrors(kCreateTopics, std::vector<int16_t>{3})) == ErrorCode::kInvalidRequest);
+  CHECK(fake->PendingRequestErrors() == 0);
   // Scoped to another broker and to another partition: never consumed here.
   REQUIRE(fake->PushRequestErrors(kProduce, std::vector<int16_t>{kNotLeaderOrFollower}, {.broker_id = 7}).ok());
   REQUIRE(fake->PushRequestErrors(kProduce, std::vector<int16_t>{kNotLeaderOrFollower},
@@ -622,6 +624,49 @@ TEST_CASE("FakeKafka: BrokerUp fails while its port is taken and succeeds once i
   CHECK(fake->Port(0) == port);
   CHECK(Connects(port));
   CHECK(fake->BrokerUp(0).code() == absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("FakeKafka: a Metadata error goes to the topics named, the brokers still listed", "[kafka][fake]") {
+  constexpr int16_t kUnknownTopicOrPartition = 3;
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  REQUIRE(fake->CreateTopic("u", 1).ok());
+  REQUIRE(fake->PushRequestErrors(kMetadata, std::vector<int16_t>{kUnknownTopicOrPartition}, {.topic = "t"}).ok());
+  RawConnection conn(fake->Port(0));
+  auto metadata = [&](int32_t correlation_id, const std::string& topic) {
+    kafka::MetadataRequest request;
+    request.topics = std::vector<kafka::MetadataRequest::MetadataRequestTopic>(1);
+    (*request.topics)[0].name = topic;
+    conn.Send(correlation_id, 9, request);
+    const std::optional<std::string> payload = conn.Receive();
+    REQUIRE(payload.has_value());
+    kafka::Reader reader(payload->data(), payload->size());
+    kafka::ResponseHeader header;
+    REQUIRE(header.Read(reader, 1).ok());  // Metadata v9 is flexible
+    CHECK(header.correlation_id == correlation_id);
+    kafka::MetadataResponse response;
+    REQUIRE(response.Read(reader, 9).ok());
+    return response;
+  };
+  const kafka::MetadataResponse other = metadata(1, "u");  // not in scope: served
+  REQUIRE(other.topics.size() == 1);
+  CHECK(other.topics[0].error_code == 0);
+  CHECK(fake->PendingRequestErrors() == 1);
+
+  const kafka::MetadataResponse failed = metadata(2, "t");
+  REQUIRE(failed.brokers.size() == 1);
+  CHECK(failed.brokers[0].port == fake->Port(0));
+  CHECK(failed.controller_id == 0);
+  REQUIRE(failed.topics.size() == 1);
+  CHECK(failed.topics[0].name == std::optional<std::string>("t"));
+  CHECK(failed.topics[0].error_code == kUnknownTopicOrPartition);
+  CHECK(failed.topics[0].partitions.empty());
+
+  const kafka::MetadataResponse served = metadata(3, "t");
+  REQUIRE(served.topics.size() == 1);
+  CHECK(served.topics[0].error_code == 0);
+  CHECK(served.topics[0].partitions.size() == 2);
+  CHECK(served.cluster_id == failed.cluster_id);
 }
 
 }  // namespace

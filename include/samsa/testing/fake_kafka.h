@@ -21,7 +21,10 @@
 //   the top-level error) of the response carries the code: Produce (0),
 //   Fetch (1), ListOffsets (2), OffsetCommit (8), OffsetFetch (9),
 //   FindCoordinator (10), JoinGroup (11), Heartbeat (12), SyncGroup (14),
-//   InitProducerId (22). Pushing for another API is INVALID_REQUEST.
+//   InitProducerId (22); and Metadata (3), where every topic the request
+//   names (all topics for a null list) gets the error at topic level, with
+//   no partitions, the brokers listed as usual (a Metadata request naming no
+//   topic never matches). Pushing for another API is INVALID_REQUEST.
 //   A scope limits which requests match: a broker, and/or a topic-partition
 //   (the request must name it, by name or — Fetch v13+ — by topic id; then
 //   the whole request gets the error). The first pending error whose scope
