@@ -82,6 +82,7 @@ void Connection::CloseNow(std::string_view why) {
     closed_ = true;
   }
   if (!why.empty()) SAMSA_LOG(kInfo, "closing connection {} on {}: {}", peer_, listener_->name, why);
+  if (delay_timer_ != nullptr) delay_timer_->cancel();  // a delayed request is dropped
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -158,6 +159,41 @@ void Connection::Dispatch(std::string payload_bytes) {
     return CloseNow(fmt::format("unexpected {} during SASL authentication", Describe(header)));
   }
 
+  if (RequestInterceptor* interceptor = server_->interceptor(); interceptor != nullptr) {
+    RequestInterceptor::Verdict verdict =
+        interceptor->OnRequest(server_->context()->broker()->broker_id(), header, envelope.body);
+    if (verdict.delay <= absl::ZeroDuration()) return Apply(std::move(verdict), envelope, std::move(payload));
+    in_flight_ = true;  // nothing more is read while the request waits
+    delay_timer_ = std::make_shared<asio::steady_timer>(strand_, absl::ToChronoNanoseconds(verdict.delay));
+    delay_timer_->async_wait(asio::bind_executor(
+        strand_, [self = shared_from_this(), verdict = std::move(verdict), envelope,
+                  payload = std::move(payload)](const asio::error_code&) mutable {
+          self->delay_timer_.reset();
+          if (self->socket_closed_) return;
+          self->in_flight_ = false;
+          self->Apply(std::move(verdict), envelope, std::move(payload));
+          if (!self->in_flight_) self->ProcessNext();
+        }));
+    return;
+  }
+  Serve(envelope, std::move(payload));
+}
+
+void Connection::Apply(RequestInterceptor::Verdict verdict, const RequestEnvelope& envelope,
+                       std::shared_ptr<const std::string> payload) {
+  switch (verdict.kind) {
+    case RequestInterceptor::Verdict::Kind::kServe:
+      return Serve(envelope, std::move(payload));
+    case RequestInterceptor::Verdict::Kind::kRespond:
+      return Send(std::move(verdict.frame), false);
+    case RequestInterceptor::Verdict::Kind::kClose:
+      return CloseNow(fmt::format("{}: closed by the request interceptor", Describe(envelope.header)));
+  }
+}
+
+void Connection::Serve(const RequestEnvelope& envelope, std::shared_ptr<const std::string> payload) {
+  const RequestHeader& header = envelope.header;
+  const auto key = static_cast<ApiKey>(header.request_api_key);
   switch (key) {
     case ApiKey::kApiVersions:
       return AnswerApiVersions(envelope);
@@ -197,6 +233,9 @@ void Connection::AnswerApiVersions(const RequestEnvelope& envelope) {
     response.error_code = static_cast<int16_t>(ErrorCode::kInvalidRequest);
   } else {
     response.api_keys = AdvertisedApis(server_->handlers());
+    if (RequestInterceptor* interceptor = server_->interceptor(); interceptor != nullptr) {
+      interceptor->AdjustApiVersions(server_->context()->broker()->broker_id(), &response.api_keys);
+    }
   }
   Send(ResponseFrame(header.correlation_id, header.request_api_version, response), false);
 }

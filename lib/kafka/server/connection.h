@@ -27,6 +27,7 @@
 #include "kafka/protocol/frame.h"
 #include "kafka/server/handler.h"
 #include "kafka/server/kafka_server.h"
+#include "kafka/server/request_interceptor.h"
 #include "util/mutex.h"
 
 namespace samsa::kafka {
@@ -58,6 +59,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnRead(const asio::error_code& ec, size_t n);
   void ProcessNext();
   void Dispatch(std::string payload);
+  // The interceptor's verdict on a decoded request, then serving it.
+  void Apply(RequestInterceptor::Verdict verdict, const RequestEnvelope& envelope,
+             std::shared_ptr<const std::string> payload);
+  void Serve(const RequestEnvelope& envelope, std::shared_ptr<const std::string> payload);
   void AnswerApiVersions(const RequestEnvelope& envelope);
   void AnswerSaslHandshake(const RequestEnvelope& envelope);
   void AnswerSaslAuthenticate(const RequestEnvelope& envelope);
@@ -96,6 +101,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool awaiting_response_ = false;  // its handler has not answered yet
   RequestHeader current_;      // its header, for the log line of a kClose
   std::string out_;            // the frame being written
+  std::shared_ptr<asio::steady_timer> delay_timer_;  // an interceptor's delay in progress
   SaslState sasl_ = SaslState::kNone;
   std::string principal_ = "User:ANONYMOUS";
 };

@@ -216,7 +216,9 @@ Server::Server(Broker::Impl* broker, ServerOptions options)
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(Broker::Impl* broker, ServerOptions options) {
   const BrokerConfig& config = broker->config();
-  SAMSA_ASSIGN_OR_RETURN(std::vector<ListenerAddress> addresses, ParseListeners(config.listeners, "listeners"));
+  SAMSA_ASSIGN_OR_RETURN(
+      std::vector<ListenerAddress> addresses,
+      ParseListeners(options.listeners.empty() ? config.listeners : options.listeners, "listeners"));
   std::vector<ListenerAddress> advertised;
   if (!config.advertised_listeners.empty()) {
     SAMSA_ASSIGN_OR_RETURN(advertised, ParseListeners(config.advertised_listeners, "advertised.listeners"));

@@ -25,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "kafka/server/handler.h"
 #include "kafka/server/io_pool.h"
+#include "kafka/server/request_interceptor.h"
 #include "kafka/server/sasl_plain.h"
 #include "kafka/server/server_context.h"
 #include "samsa/config.h"
@@ -88,6 +89,13 @@ struct ServerOptions {
   // Added to every non-zero listener and advertised port (brokers of one
   // Cluster share a config: broker i listens on port + i).
   int32_t port_offset = 0;
+  // Replaces the broker config's `listeners` when non-empty (same syntax);
+  // advertised.listeners still applies. FakeKafka rebinds a restarted
+  // broker's server on its old port with it.
+  std::string listeners;
+  // A test hook shown every request first (request_interceptor.h); must
+  // outlive the server.
+  RequestInterceptor* interceptor = nullptr;
 };
 
 class Connection;
@@ -110,6 +118,7 @@ class Server {
   // --- For Connection ---------------------------------------------------------
   const std::vector<ApiHandler>& handlers() const { return *handlers_; }
   int32_t max_request_bytes() const { return max_request_bytes_; }
+  RequestInterceptor* interceptor() const { return options_.interceptor; }
   void RunHandler(std::function<void()> job) { pool_.Submit(std::move(job)); }
   void Forget(Connection* connection);
 

@@ -1,0 +1,215 @@
+// samsa/testing/fake_kafka.h — a Kafka cluster in your test process, with
+// fault injection, for testing Kafka clients (librdkafka, kafka-python,
+// franz-go, samsa's own...) without a JVM.
+//
+//   auto kafka = samsa::testing::FakeKafka::Start({.num_brokers = 3});
+//   if (!kafka.ok() || !(*kafka)->CreateTopic("orders", 6).ok()) ...;
+//   // point the client under test at (*kafka)->BootstrapServers()
+//   (*kafka)->PushRequestErrors(/*Produce*/ 0, std::vector<int16_t>{6 /* NOT_LEADER_OR_FOLLOWER */});
+//   ... the client's next Produce gets NOT_LEADER_OR_FOLLOWER, it retries ...
+//   auto records = (*kafka)->ReadAll("orders", 0);   // stored once
+//
+// What it is: a real samsa Cluster (include/samsa/cluster.h; memory storage
+// unless `log_dir` is given) whose brokers each serve the Kafka wire
+// protocol on 127.0.0.1 at a port the kernel picks. Start returns once every
+// server accepts connections. Brokers are numbered 0..num_brokers-1.
+//
+// Fault controls (all take effect for requests decoded after the call):
+// - PushRequestErrors: the next matching requests of an API are answered
+//   with the given error codes, in order, without being served (a Produce
+//   so answered appends nothing). Supported APIs, where every partition (or
+//   the top-level error) of the response carries the code: Produce (0),
+//   Fetch (1), ListOffsets (2), OffsetCommit (8), OffsetFetch (9),
+//   FindCoordinator (10), JoinGroup (11), Heartbeat (12), SyncGroup (14),
+//   InitProducerId (22); and Metadata (3), where every topic the request
+//   names (all topics for a null list) gets the error at topic level, with
+//   no partitions, the brokers listed as usual (a Metadata request naming no
+//   topic never matches). Pushing for another API is INVALID_REQUEST.
+//   A scope limits which requests match: a broker, and/or a topic-partition
+//   (the request must name it, by name or — Fetch v13+ — by topic id; then
+//   the whole request gets the error). The first pending error whose scope
+//   matches is used; a Produce with acks=0 (no response) is never matched.
+// - Intercept: a callback sees each request of an API (ApiVersions
+//   included) and passes it, answers it with a response body of your own,
+//   delays it, or drops the connection.
+// - RecordedRequests: every request received, in arrival order.
+// - CapApiVersions / DisableApi: ApiVersions advertises the cap (or omits the
+//   API); a request above the cap closes the connection, as Kafka does for a
+//   version it does not serve.
+// - BrokerDown / BrokerUp: a broker outage: its server stops (connections
+//   closed, nothing listens) and the broker stops (its partitions go offline:
+//   LEADER_NOT_AVAILABLE; other brokers' Metadata no longer lists it).
+//   BrokerUp restarts the broker and its server on the SAME port, so clients
+//   reconnect to the address they know.
+// - SetRoundTripDelay: every request to a broker waits that long before it
+//   is served.
+// Order of checks per request: recording, round-trip delay, API cap,
+// Intercept callbacks, pushed errors, then the real handler.
+// Not supported (the Cluster has no way yet): moving a partition leader or a
+// group coordinator to a chosen broker.
+//
+// Thread-safety: thread-safe; every method may be called from any thread
+// while clients talk to the brokers. Intercept callbacks run on the server's
+// network threads, one request at a time per connection, several
+// connections at once; they must not call back into this FakeKafka's
+// BrokerDown/BrokerUp or destroy it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "samsa/config.h"
+
+namespace samsa {
+class Cluster;
+}  // namespace samsa
+
+namespace samsa::testing {
+
+struct FakeKafkaOptions {
+  int32_t num_brokers = 1;
+  // server.properties overrides applied to every broker (e.g.
+  // {"num.partitions", "3"}); listeners, broker.id and log.dirs are the
+  // fake's own and are ignored here.
+  Properties broker_properties;
+  // Defaults for tests (Kafka's own are 3000 and 3): a group rebalances at
+  // once; the offsets topic is small.
+  int32_t group_initial_rebalance_delay_ms = 0;  // group.initial.rebalance.delay.ms
+  int32_t offsets_topic_num_partitions = 1;      // offsets.topic.num.partitions
+  // "" keeps every log in memory (samsa.storage=memory); a directory keeps
+  // them on disk under <log_dir>/broker-<id>.
+  std::string log_dir;
+};
+
+// A record as stored.
+struct FakeRecord {
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+  std::optional<std::string> key;
+  std::optional<std::string> value;
+};
+
+// Which requests a pushed error applies to: unset fields match everything.
+struct RequestScope {
+  std::optional<int32_t> broker_id;
+  std::optional<std::string> topic;  // with partition: requests naming topic-partition
+  int32_t partition = -1;            // -1: any partition of `topic`
+};
+
+struct InjectedError {
+  int16_t error_code = 0;                       // Kafka's code (errors.h ErrorCode)
+  absl::Duration delay = absl::ZeroDuration();  // before the error response is sent
+};
+
+// A request as the fake received it.
+struct ObservedRequest {
+  int32_t broker_id = -1;
+  int16_t api_key = -1;
+  int16_t api_version = -1;
+  int32_t correlation_id = 0;
+  std::string client_id;
+  std::string body;  // the request body after its header (Intercept only; empty when recorded)
+  absl::Time received;
+};
+
+// What an Intercept callback decides.
+struct InterceptAction {
+  enum class Kind { kPass, kRespond, kDropConnection };
+  Kind kind = Kind::kPass;
+  // kRespond: the response body (after the response header, which the fake
+  // writes: correlation id, and tagged fields for flexible versions).
+  std::string response_body;
+  absl::Duration delay = absl::ZeroDuration();  // before passing, responding or dropping
+
+  static InterceptAction Pass() { return {}; }
+  static InterceptAction Delay(absl::Duration d) { return {Kind::kPass, {}, d}; }
+  static InterceptAction Respond(std::string body) { return {Kind::kRespond, std::move(body), {}}; }
+  static InterceptAction DropConnection() { return {Kind::kDropConnection, {}, {}}; }
+};
+
+using Interceptor = std::function<InterceptAction(const ObservedRequest&)>;
+
+class FakeKafka {
+ public:
+  static absl::StatusOr<std::unique_ptr<FakeKafka>> Start(FakeKafkaOptions options = {});
+  // Stops every server, then the cluster.
+  ~FakeKafka();
+  FakeKafka(const FakeKafka&) = delete;
+  FakeKafka& operator=(const FakeKafka&) = delete;
+
+  // "127.0.0.1:port,..." of every broker, up or down (ascending id).
+  std::string BootstrapServers() const;
+  // Broker `id`'s port (kept across BrokerDown/BrokerUp); -1 for no such id.
+  int32_t Port(int32_t broker_id) const;
+  int32_t num_brokers() const;
+  // The cluster behind the servers (for samsa's own clients, DescribeTopic...).
+  Cluster* cluster() const;
+
+  // --- Data helpers (through the cluster, not the wire; not intercepted) --------
+  absl::Status CreateTopic(std::string_view name, int32_t partitions);
+  // Appends one record (acks=all); returns its offset.
+  absl::StatusOr<int64_t> Produce(std::string_view topic, int32_t partition, std::optional<std::string> key,
+                                  std::optional<std::string> value);
+  // Every record of the partition from its log start up to its high watermark.
+  absl::StatusOr<std::vector<FakeRecord>> ReadAll(std::string_view topic, int32_t partition);
+  // The group's committed offset for the partition; nullopt if none.
+  absl::StatusOr<std::optional<int64_t>> CommittedOffset(std::string_view group, std::string_view topic,
+                                                         int32_t partition);
+  // Polls `predicate` (every millisecond, at most until `timeout`); true once
+  // it held.
+  static bool WaitFor(const std::function<bool()>& predicate, absl::Duration timeout);
+  // Waits until the group's committed offset for the partition is >= `offset`.
+  // DEADLINE_EXCEEDED naming the last offset seen otherwise.
+  absl::Status WaitForCommittedOffset(std::string_view group, std::string_view topic, int32_t partition,
+                                      int64_t offset, absl::Duration timeout);
+
+  // --- Faults --------------------------------------------------------------------
+  // Queues `errors` for the next matching requests of `api_key` (see above).
+  absl::Status PushRequestErrors(int16_t api_key, std::vector<InjectedError> errors, RequestScope scope = {});
+  absl::Status PushRequestErrors(int16_t api_key, const std::vector<int16_t>& error_codes,
+                                 RequestScope scope = {});
+  // Errors pushed and not yet consumed, all APIs.
+  int PendingRequestErrors() const;
+  void ClearRequestErrors();
+
+  // Adds a callback for every request of `api_key` (callbacks of one key run
+  // in the order added; the first that does not pass decides). Returns a
+  // handle for RemoveIntercept.
+  int Intercept(int16_t api_key, Interceptor callback);
+  void RemoveIntercept(int handle);
+
+  // Every request received since Start or ClearRecorded (body left empty).
+  std::vector<ObservedRequest> RecordedRequests() const;
+  void ClearRecorded();
+
+  // ApiVersions advertises at most `max_version` for the API (DisableApi: not
+  // at all); a request above it closes the connection. ClearApiCaps undoes.
+  void CapApiVersions(int16_t api_key, int16_t max_version);
+  void DisableApi(int16_t api_key);
+  void ClearApiCaps();
+
+  // Stops broker `id`'s server and the broker (see above). NOT_FOUND for no
+  // such id; FAILED_PRECONDITION when it is already down.
+  absl::Status BrokerDown(int32_t broker_id);
+  // Restarts it and its server on its old port (an error if that port was
+  // taken meanwhile; the broker then runs without a server: call again).
+  absl::Status BrokerUp(int32_t broker_id);
+  // Delays every request of broker `id` by `delay` (zero: none).
+  void SetRoundTripDelay(int32_t broker_id, absl::Duration delay);
+
+  class Impl;
+
+ private:
+  explicit FakeKafka(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace samsa::testing
