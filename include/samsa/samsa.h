@@ -25,5 +25,6 @@
 #include "samsa/logging.h"
 #include "samsa/producer.h"
 #include "samsa/record.h"
+#include "samsa/testing/fake_kafka.h"
 #include "samsa/topic.h"
 #include "samsa/types.h"
