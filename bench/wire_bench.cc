@@ -55,6 +55,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -99,7 +100,11 @@ void SetCounters(benchmark::State& state, int64_t records, size_t size, int64_t 
   if (n > 0) state.counters["cpu_ns/rec"] = static_cast<double>(cpu_ns) / n;
 }
 
+// One line per row (the library calls a row's function several times: once
+// to size the run, then once per repetition).
 void Announce(const char* what, const char* target, size_t size, int64_t records) {
+  static std::set<std::string>* announced = new std::set<std::string>;
+  if (!announced->insert(fmt::format("{}/{}/{}", what, target, size)).second) return;
   std::fprintf(stderr, "wire_bench: %s %s: %lld records of %zu B per iteration\n", what, target,
                static_cast<long long>(records), size);
 }
