@@ -43,6 +43,14 @@
 // (client, server and mock threads) per record: steadier than wall time on a
 // shared machine. Each row prints one line on stderr when it starts.
 //
+// Page faults: librdkafka copies every produced value into its own malloc'd
+// message, and memory topics append into fresh MemEnv chunks; when glibc
+// returns freed memory to the kernel, the next iteration faults it back in
+// (~10 us per 4 KiB page on VMs that back guest memory lazily). At 1 KiB that
+// fault cost, mostly the client's, dominates every wire row and hides the
+// servers' own costs. To see them, rerun with glibc keeping freed memory:
+//   GLIBC_TUNABLES=glibc.malloc.trim_threshold=4294967296:glibc.malloc.mmap_threshold=33554432
+//
 // The mock cluster cannot delete topics, so its rows keep every topic until
 // the row ends (the cluster is made per row); samsa's delete the previous one.
 
