@@ -10,8 +10,7 @@ namespace {
 
 template <typename Request>
 absl::Status Decode(const RequestHeader& header, absl::Span<const uint8_t> body, Request* out) {
-  Reader reader(body);
-  return out->Read(reader, header.request_api_version);
+  return DecodeBody(body, header.request_api_version, out);
 }
 
 template <typename Response>

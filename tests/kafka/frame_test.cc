@@ -159,7 +159,7 @@ TEST_CASE("ApiVersions of an unsupported version is answered with v0, error 35 a
   RequestEnvelope env;
   REQUIRE(ErrorCodeOf(DecodeRequestEnvelope(Span(request), &env)) == ErrorCode::kUnsupportedVersion);
   Writer w;
-  WriteUnsupportedApiVersionsFrame(env.header.correlation_id, w);
+  WriteUnsupportedApiVersionsFrame(env.header.correlation_id, /*max_version=*/4, w);
   REQUIRE(w.status().ok());
   CHECK(w.Release() == std::string("\x00\x00\x00\x10"       // size 16
                                    "\x00\x00\x00\x05"       // header v0: correlation id 5

@@ -48,24 +48,24 @@ void EndFrame(size_t frame_start, Writer& writer) {
   StoreBE32(writer.mutable_buffer().data() + frame_start, static_cast<uint32_t>(frame_size));
 }
 
-ApiVersionsResponse UnsupportedApiVersionsResponse() {
+ApiVersionsResponse UnsupportedApiVersionsResponse(int16_t max_version) {
   ApiVersionsResponse response;
   response.error_code = static_cast<int16_t>(ErrorCode::kUnsupportedVersion);
   const ApiInfo* api = FindApi(static_cast<int16_t>(ApiKey::kApiVersions));
   ApiVersionsResponse::ApiVersion entry;
   entry.api_key = static_cast<int16_t>(ApiKey::kApiVersions);
   entry.min_version = api->min_version;
-  entry.max_version = api->max_version;
+  entry.max_version = max_version;
   response.api_keys.push_back(entry);
   return response;
 }
 
-void WriteUnsupportedApiVersionsFrame(int32_t correlation_id, Writer& writer) {
+void WriteUnsupportedApiVersionsFrame(int32_t correlation_id, int16_t max_version, Writer& writer) {
   const size_t start = BeginFrame(writer);
   ResponseHeader header;
   header.correlation_id = correlation_id;
   header.Write(writer, 0);
-  UnsupportedApiVersionsResponse().Write(writer, 0);
+  UnsupportedApiVersionsResponse(max_version).Write(writer, 0);
   EndFrame(start, writer);
 }
 

@@ -51,20 +51,25 @@ struct RequestEnvelope {
 //                        or the header is malformed: close the connection.
 [[nodiscard]] absl::Status DecodeRequestEnvelope(absl::Span<const uint8_t> payload, RequestEnvelope* out);
 
-// Decodes envelope.body as `Request`; trailing bytes are an error.
+// Decodes `body` as `Request` at `version`; trailing bytes are an error.
+template <typename Request>
+[[nodiscard]] absl::Status DecodeBody(absl::Span<const uint8_t> body, int16_t version, Request* out) {
+  Reader reader(body);
+  SAMSA_RETURN_IF_ERROR(out->Read(reader, version));
+  if (!reader.empty()) {
+    return KafkaError(ErrorCode::kInvalidRequest, std::string(Request::kName) + " v" + std::to_string(version) +
+                                                      ": " + std::to_string(reader.remaining()) + " trailing bytes");
+  }
+  return absl::OkStatus();
+}
+
+// Decodes envelope.body as `Request` (DecodeBody at the header's version).
 template <typename Request>
 [[nodiscard]] absl::Status DecodeRequestBody(const RequestEnvelope& envelope, Request* out) {
   if (envelope.api == nullptr || envelope.api->key != Request::kApiKey) {
     return KafkaError(ErrorCode::kInvalidRequest, "request body decoded as the wrong API");
   }
-  Reader reader(envelope.body);
-  SAMSA_RETURN_IF_ERROR(out->Read(reader, envelope.header.request_api_version));
-  if (!reader.empty()) {
-    return KafkaError(ErrorCode::kInvalidRequest, std::string(Request::kName) + " v" +
-                                                      std::to_string(envelope.header.request_api_version) + ": " +
-                                                      std::to_string(reader.remaining()) + " trailing bytes");
-  }
-  return absl::OkStatus();
+  return DecodeBody(envelope.body, envelope.header.request_api_version, out);
 }
 
 // Starts a frame: reserves the size prefix; returns its offset in the buffer.
@@ -105,8 +110,10 @@ template <typename Request>
 
 // The answer Kafka gives to an ApiVersions request of a version it does not
 // support (KIP-511): an ApiVersions v0 response, header v0, with error
-// UNSUPPORTED_VERSION and one entry, ApiVersions' own supported range.
-ApiVersionsResponse UnsupportedApiVersionsResponse();
-void WriteUnsupportedApiVersionsFrame(int32_t correlation_id, Writer& writer);
+// UNSUPPORTED_VERSION and one entry, ApiVersions' own supported range: from
+// the codec's lowest version up to `max_version`, the highest the server
+// serves (which may be below the codec's).
+ApiVersionsResponse UnsupportedApiVersionsResponse(int16_t max_version);
+void WriteUnsupportedApiVersionsFrame(int32_t correlation_id, int16_t max_version, Writer& writer);
 
 }  // namespace samsa::kafka

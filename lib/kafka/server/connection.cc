@@ -144,9 +144,7 @@ void Connection::Dispatch(std::string payload_bytes) {
   const auto key = static_cast<ApiKey>(header.request_api_key);
   if (!s.ok()) {
     if (key == ApiKey::kApiVersions && ErrorCodeOf(s) == ErrorCode::kUnsupportedVersion) {
-      ApiVersionsResponse response = UnsupportedApiVersionsResponse();
-      response.api_keys.at(0).max_version = kApiVersionsMaxVersion;
-      return Send(ResponseFrame(header.correlation_id, 0, response), false);
+      return SendUnsupportedApiVersions(header.correlation_id);
     }
     return CloseNow(KafkaMessage(s));
   }
@@ -216,12 +214,16 @@ void Connection::Serve(const RequestEnvelope& envelope, std::shared_ptr<const st
   RunHandler(*handler, envelope, std::move(payload));
 }
 
+void Connection::SendUnsupportedApiVersions(int32_t correlation_id) {
+  Writer writer;
+  WriteUnsupportedApiVersionsFrame(correlation_id, kApiVersionsMaxVersion, writer);
+  Send(writer.Release(), false);
+}
+
 void Connection::AnswerApiVersions(const RequestEnvelope& envelope) {
   const RequestHeader& header = envelope.header;
   if (header.request_api_version > kApiVersionsMaxVersion) {
-    ApiVersionsResponse response = UnsupportedApiVersionsResponse();
-    response.api_keys.at(0).max_version = kApiVersionsMaxVersion;
-    return Send(ResponseFrame(header.correlation_id, 0, response), false);
+    return SendUnsupportedApiVersions(header.correlation_id);
   }
   ApiVersionsRequest request;
   if (absl::Status s = DecodeRequestBody(envelope, &request); !s.ok()) {

@@ -63,6 +63,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Apply(RequestInterceptor::Verdict verdict, const RequestEnvelope& envelope,
              std::shared_ptr<const std::string> payload);
   void Serve(const RequestEnvelope& envelope, std::shared_ptr<const std::string> payload);
+  // An ApiVersions v0 answer with UNSUPPORTED_VERSION and the versions served (KIP-511).
+  void SendUnsupportedApiVersions(int32_t correlation_id);
   void AnswerApiVersions(const RequestEnvelope& envelope);
   void AnswerSaslHandshake(const RequestEnvelope& envelope);
   void AnswerSaslAuthenticate(const RequestEnvelope& envelope);

@@ -112,14 +112,7 @@ HandlerResponse EncodeResponse(const RequestContext& ctx, const Response& respon
 // Decodes the body as Request at the request's version.
 template <typename Request>
 absl::Status DecodeBody(const RequestContext& ctx, absl::Span<const uint8_t> body, Request* out) {
-  Reader reader(body);
-  SAMSA_RETURN_IF_ERROR(out->Read(reader, ctx.api_version()));
-  if (!reader.empty()) {
-    return KafkaError(ErrorCode::kInvalidRequest, std::string(Request::kName) + " v" +
-                                                      std::to_string(ctx.api_version()) + ": " +
-                                                      std::to_string(reader.remaining()) + " trailing bytes");
-  }
-  return absl::OkStatus();
+  return DecodeBody(body, ctx.api_version(), out);
 }
 
 // A handler answering synchronously: fn(ctx, request) -> Response.
