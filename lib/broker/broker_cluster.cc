@@ -125,11 +125,7 @@ void Broker::Impl::ApplyClusterMetadata(std::shared_ptr<const coordination::Clus
           SAMSA_LOG(kError, "broker {}: ignoring the new configs of topic {}: {}", broker_id(), name,
                     std::string(log_config.status().message()));
         } else {
-          for (size_t p = 0; p < t.partitions.size(); ++p) {
-            if (auto partition = GetPartition({name, static_cast<int32_t>(p)})) {
-              partition->log()->UpdateConfig(*log_config);
-            }
-          }
+          UpdateHostedLogConfigs(info, *log_config);
           SAMSA_LOG(kInfo, "broker {}: topic {} configs updated", broker_id(), name);
         }
       }

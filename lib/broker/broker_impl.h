@@ -218,6 +218,9 @@ class Broker::Impl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
   absl::StatusOr<LogConfig> LogConfigFor(const TopicInfo& info) const;
   LogManager* LogManagerFor(const TopicInfo& info) ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
+  // Applies a topic's (new) log config to the partitions of it this broker hosts.
+  void UpdateHostedLogConfigs(const TopicInfo& info, const LogConfig& config)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
   absl::Status StoreRegistryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
   absl::Status DeleteTopicFiles(std::string_view name);
   absl::Status MaybeAutoCreate(std::string_view topic, bool allow_auto_create);

@@ -310,13 +310,17 @@ absl::Status Broker::Impl::AlterTopicConfigs(
   }
   SAMSA_ASSIGN_OR_RETURN(LogConfig config, LogConfigFor(updated));
   *info = updated;
-  for (int32_t p = 0; p < info->num_partitions; ++p) {
-    if (std::shared_ptr<Partition> partition = GetPartition({info->name, p})) {
+  UpdateHostedLogConfigs(*info, config);
+  if (info->memory) return absl::OkStatus();
+  return StoreRegistryLocked();
+}
+
+void Broker::Impl::UpdateHostedLogConfigs(const TopicInfo& info, const LogConfig& config) {
+  for (int32_t p = 0; p < info.num_partitions; ++p) {
+    if (std::shared_ptr<Partition> partition = GetPartition({info.name, p})) {
       partition->log()->UpdateConfig(config);
     }
   }
-  if (info->memory) return absl::OkStatus();
-  return StoreRegistryLocked();
 }
 
 absl::StatusOr<std::vector<ConfigEntry>> Broker::Impl::DescribeTopicConfigs(std::string_view topic) const {
