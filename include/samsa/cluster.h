@@ -25,7 +25,7 @@
 //
 // Replication factor 1 only, for now: a partition whose broker is gone is
 // offline (leader -1; requests get LEADER_NOT_AVAILABLE) until that broker
-// returns. CreateTopic with a replication factor above 1 is refused with
+// returns, or until ReassignPartition moves it elsewhere while it is up. CreateTopic with a replication factor above 1 is refused with
 // INVALID_REPLICATION_FACTOR.
 //
 // Every broker's files go through a fault-injection wrapper of the cluster's
@@ -104,6 +104,19 @@ class Cluster {
   absl::Status CreateTopic(const NewTopic& topic);
   absl::Status DeleteTopic(std::string_view name);
   absl::Status CreatePartitions(std::string_view topic, int32_t total_partitions);
+  // Moves partition `partition` of `topic` — its one replica, so its
+  // leadership too — to broker `broker_id`, as kafka-reassign-partitions.sh
+  // does: the new replica gets a copy of the whole log (same offsets, leader
+  // epochs, timestamps, log start and high watermark), the controller makes
+  // it the leader with the next leader epoch, and the old broker deletes its
+  // copy. While the log is copied the old leader refuses appends with
+  // NOT_LEADER_OR_FOLLOWER (retriable: producers retry and reach the new
+  // leader); fetches go on. Moving a __consumer_offsets partition moves the
+  // coordination of its groups (their offsets load on the new broker).
+  // Returns once every broker has acted on it. OK when it is there already;
+  // UNKNOWN_TOPIC_OR_PARTITION, BROKER_NOT_AVAILABLE (target not running),
+  // LEADER_NOT_AVAILABLE (the partition is offline: nothing to copy from).
+  absl::Status ReassignPartition(std::string_view topic, int32_t partition, int32_t broker_id);
   // Per partition: leader, replicas, ISR, and the offsets its leader reports.
   absl::StatusOr<TopicDescription> DescribeTopic(std::string_view name) const;
   std::vector<std::string> ListTopics(bool include_internal = false) const;

@@ -66,6 +66,7 @@ void Broker::Impl::ApplyClusterMetadata(std::shared_ptr<const coordination::Clus
     }
   }
   std::vector<std::string> deleted_topics;
+  std::vector<TopicPartition> moved_away;
   {
     MutexLock lock(&topics_mu_);
     // Topics gone from the cluster: their logs go (StopReplica with delete).
@@ -74,20 +75,10 @@ void Broker::Impl::ApplyClusterMetadata(std::shared_ptr<const coordination::Clus
       if (!md->topics.contains(name)) gone.push_back(info);
     }
     for (const TopicInfo& info : gone) {
-      LogManager* logs = LogManagerFor(info);
       for (int32_t p = 0; p < info.num_partitions; ++p) {
         const TopicPartition tp{info.name, p};
-        std::shared_ptr<Partition> partition;
-        {
-          WriterLock lock(&partitions_mu_);
-          auto it = partitions_.find(tp);
-          if (it != partitions_.end()) {
-            partition = it->second;
-            partitions_.erase(it);
-          }
-        }
-        if (partition) partition->NotifyWaiters();
-        if (logs != nullptr) logs->DeleteLog(tp).IgnoreError();
+        incoming_.erase(tp);
+        if (LogManager* logs = UnhostPartitionLocked(tp)) logs->DeleteLog(tp).IgnoreError();
       }
       registry_.Erase(info.name);
       deleted_topics.push_back(info.name);
@@ -95,8 +86,15 @@ void Broker::Impl::ApplyClusterMetadata(std::shared_ptr<const coordination::Clus
     }
     // Logs on disk of topics the cluster no longer has (deleted while this
     // broker was down): stray, deleted as well.
+    // So are logs of partitions reassigned to another broker while this one
+    // was down.
     for (const auto& [tp, log] : disk_logs_->AllLogs()) {
-      if (!md->topics.contains(tp.topic) && registry_.Find(tp.topic) == nullptr) {
+      const coordination::PartitionLeadership* pl = md->Find(tp.topic, tp.partition);
+      const bool stray = md->topics.contains(tp.topic)
+                             ? pl != nullptr && !Contains(pl->replicas, broker_id()) &&
+                                   !incoming_.contains(tp) && GetPartition(tp) == nullptr
+                             : registry_.Find(tp.topic) == nullptr;
+      if (stray) {
         SAMSA_LOG(kInfo, "broker {}: deleting stray log {}", broker_id(), tp.ToString());
         disk_logs_->DeleteLog(tp).IgnoreError();
       }
@@ -131,8 +129,14 @@ void Broker::Impl::ApplyClusterMetadata(std::shared_ptr<const coordination::Clus
       }
       for (size_t p = 0; p < t.partitions.size(); ++p) {
         const coordination::PartitionLeadership& pl = t.partitions[p];
-        if (!Contains(pl.replicas, broker_id())) continue;
         const TopicPartition tp{name, static_cast<int32_t>(p)};
+        if (!Contains(pl.replicas, broker_id())) {
+          // Reassigned away (StopReplica with delete): after the group
+          // coordinator has let go of it, below. A copy on its way here is kept.
+          if (!incoming_.contains(tp) && GetPartition(tp) != nullptr) moved_away.push_back(tp);
+          continue;
+        }
+        incoming_.erase(tp);  // a moved partition arrived: now a replica
         if (GetPartition(tp) == nullptr) {
           absl::Status added = AddPartitionsLocked(info, tp.partition, tp.partition + 1);
           if (!added.ok()) {
@@ -154,6 +158,61 @@ void Broker::Impl::ApplyClusterMetadata(std::shared_ptr<const coordination::Clus
     for (const std::string& topic : deleted_topics) groups->OnTopicDeleted(topic).IgnoreError();
   }
   MoveGroupLeadership(*md);
+  if (!moved_away.empty()) {
+    MutexLock lock(&topics_mu_);
+    for (const TopicPartition& tp : moved_away) {
+      if (LogManager* logs = UnhostPartitionLocked(tp)) logs->DeleteLog(tp).IgnoreError();
+      SAMSA_LOG(kInfo, "broker {}: {} was reassigned: its log here is deleted", broker_id(),
+                tp.ToString());
+    }
+  }
+}
+
+LogManager* Broker::Impl::UnhostPartitionLocked(const TopicPartition& tp) {
+  std::shared_ptr<Partition> partition;
+  {
+    WriterLock lock(&partitions_mu_);
+    auto it = partitions_.find(tp);
+    if (it != partitions_.end()) {
+      partition = std::move(it->second);
+      partitions_.erase(it);
+    }
+  }
+  if (partition) partition->NotifyWaiters();
+  const TopicInfo* info = registry_.Find(tp.topic);
+  return info == nullptr ? nullptr : LogManagerFor(*info);
+}
+
+absl::StatusOr<std::shared_ptr<Partition>> Broker::Impl::AddIncomingReplica(const TopicPartition& tp,
+                                                                            Offset log_start) {
+  SAMSA_RETURN_IF_ERROR(CheckOpen());
+  MutexLock lock(&topics_mu_);
+  const TopicInfo* info = registry_.Find(tp.topic);
+  if (info == nullptr || tp.partition < 0 || tp.partition >= info->num_partitions) {
+    return KafkaError(ErrorCode::kUnknownTopicOrPartition,
+                      fmt::format("broker {} does not know {}", broker_id(), tp.ToString()));
+  }
+  if (GetPartition(tp) != nullptr) {
+    return absl::FailedPreconditionError(
+        fmt::format("broker {} already hosts {}", broker_id(), tp.ToString()));
+  }
+  const TopicInfo copy = *info;
+  SAMSA_RETURN_IF_ERROR(AddPartitionsLocked(copy, tp.partition, tp.partition + 1));
+  std::shared_ptr<Partition> partition = GetPartition(tp);
+  // A stale log of it (hosted here before, not yet deleted) goes.
+  absl::Status emptied = partition->log()->TruncateFullyAndStartAt(log_start);
+  if (!emptied.ok()) {
+    if (LogManager* logs = UnhostPartitionLocked(tp)) logs->DeleteLog(tp).IgnoreError();
+    return emptied;
+  }
+  incoming_.insert(tp);
+  return partition;
+}
+
+void Broker::Impl::DropIncomingReplica(const TopicPartition& tp) {
+  MutexLock lock(&topics_mu_);
+  if (!incoming_.erase(tp)) return;
+  if (LogManager* logs = UnhostPartitionLocked(tp)) logs->DeleteLog(tp).IgnoreError();
 }
 
 absl::Status Broker::Impl::ClusterAutoCreate(std::string_view topic, bool allow_auto_create) {

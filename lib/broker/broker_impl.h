@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "broker/group/group_coordinator.h"
 #include "broker/partition.h"
@@ -60,10 +61,18 @@ class Broker::Impl {
   // Kafka's LeaderAndIsr + UpdateMetadata + StopReplica(delete) from the
   // controller, in one: hosts (creating their logs) the partitions whose
   // replicas name this broker, records who leads each, deletes the logs of
-  // topics no longer listed, moves group coordination with the leadership of
-  // __consumer_offsets partitions. Metadata from an older controller epoch
-  // (or an older send) is ignored.
+  // topics no longer listed and of partitions reassigned to other brokers,
+  // moves group coordination with the leadership of __consumer_offsets
+  // partitions. Metadata from an older controller epoch (or an older send) is
+  // ignored.
   void ApplyClusterMetadata(std::shared_ptr<const coordination::ClusterMetadata> metadata);
+  // The receiving end of a reassignment (Cluster::ReassignPartition): hosts
+  // `tp` here, not yet as a replica the controller knows, its log emptied to
+  // start at `log_start`; ApplyClusterMetadata keeps it until metadata names
+  // this broker a replica. FAILED_PRECONDITION if `tp` is hosted here already.
+  absl::StatusOr<std::shared_ptr<Partition>> AddIncomingReplica(const TopicPartition& tp, Offset log_start);
+  // Undoes AddIncomingReplica after a failed move (deletes the copy).
+  void DropIncomingReplica(const TopicPartition& tp);
   // The last metadata applied (nullptr before the first, or alone).
   std::shared_ptr<const coordination::ClusterMetadata> cluster_metadata() const;
   Scheduler* scheduler() const { return scheduler_.get(); }
@@ -217,6 +226,9 @@ class Broker::Impl {
   absl::Status AddPartitionsLocked(const TopicInfo& info, int32_t from, int32_t to)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
   absl::StatusOr<LogConfig> LogConfigFor(const TopicInfo& info) const;
+  // Stops hosting `tp` (fetches waiting on it wake) and returns its log
+  // manager, for the caller to delete the log; nullptr if not hosted.
+  LogManager* UnhostPartitionLocked(const TopicPartition& tp) ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
   LogManager* LogManagerFor(const TopicInfo& info) ABSL_EXCLUSIVE_LOCKS_REQUIRED(topics_mu_);
   // Applies a topic's (new) log config to the partitions of it this broker hosts.
   void UpdateHostedLogConfigs(const TopicInfo& info, const LogConfig& config)
@@ -251,6 +263,8 @@ class Broker::Impl {
   // Admin operations and the registry.
   mutable Mutex topics_mu_;
   TopicRegistry registry_ ABSL_GUARDED_BY(topics_mu_);
+  // Partitions being moved here (AddIncomingReplica), not yet replicas.
+  absl::flat_hash_set<TopicPartition> incoming_ ABSL_GUARDED_BY(topics_mu_);
   std::unique_ptr<LogManager> disk_logs_;
   std::unique_ptr<Env> memory_env_ ABSL_GUARDED_BY(topics_mu_);  // memory topics' filesystem
   std::unique_ptr<LogManager> memory_logs_ ABSL_GUARDED_BY(topics_mu_);

@@ -12,6 +12,7 @@
 #include "config/topic_config.h"
 #include "coordination/kafka_zk_data.h"
 #include "coordination/kafka_zk_paths.h"
+#include "util/endian.h"
 #include "util/logging.h"
 #include "util/status_macros.h"
 
@@ -46,6 +47,9 @@ absl::Status Cluster::CreateTopic(const NewTopic& topic) { return impl_->CreateT
 absl::Status Cluster::DeleteTopic(std::string_view name) { return impl_->DeleteTopic(name); }
 absl::Status Cluster::CreatePartitions(std::string_view topic, int32_t total_partitions) {
   return impl_->CreatePartitions(topic, total_partitions);
+}
+absl::Status Cluster::ReassignPartition(std::string_view topic, int32_t partition, int32_t broker_id) {
+  return impl_->ReassignPartition(topic, partition, broker_id);
 }
 absl::StatusOr<TopicDescription> Cluster::DescribeTopic(std::string_view name) const {
   return impl_->DescribeTopic(name);
@@ -441,6 +445,100 @@ absl::Status Cluster::Impl::AlterTopicConfigs(
     }
   }
   AwaitSettled();
+  return absl::OkStatus();
+}
+
+// Kafka moves a replica by adding the new one as a follower that fetches
+// until it is in sync, then electing it and removing the old one. With one
+// replica per partition the follower's fetch is a copy made while the old
+// leader is fenced (so nothing is acknowledged there that the copy misses);
+// the assignment and the new leader are then written at once, as the
+// controller would after the reassignment completes.
+absl::Status Cluster::Impl::ReassignPartition(std::string_view topic, int32_t partition, int32_t target) {
+  {
+    MutexLock lock(&admin_mu_);
+    const TopicPartition tp{std::string(topic), partition};
+    absl::StatusOr<NodeData> node = coordinator_->Get(zk::TopicPath(topic));
+    if (IsNoNode(node.status())) {
+      return KafkaError(ErrorCode::kUnknownTopicOrPartition, fmt::format("topic {} does not exist", topic));
+    }
+    SAMSA_RETURN_IF_ERROR(node.status());
+    SAMSA_ASSIGN_OR_RETURN(zk::TopicAssignment assignment, zk::DecodeTopicAssignment(node->data));
+    auto replicas = assignment.partitions.find(partition);
+    if (replicas == assignment.partitions.end()) {
+      return KafkaError(ErrorCode::kUnknownTopicOrPartition,
+                        fmt::format("{} does not exist", tp.ToString()));
+    }
+    if (replicas->second == std::vector<int32_t>{target}) return absl::OkStatus();
+    std::shared_ptr<Broker> to = GetBroker(target);
+    if (!to) {
+      return KafkaError(ErrorCode::kBrokerNotAvailable,
+                        fmt::format("cannot move {} to broker {}: it is not running", tp.ToString(), target));
+    }
+    const std::string state_path = zk::TopicPartitionStatePath(topic, partition);
+    SAMSA_ASSIGN_OR_RETURN(NodeData state_node, coordinator_->Get(state_path));
+    SAMSA_ASSIGN_OR_RETURN(zk::PartitionState state, zk::DecodePartitionState(state_node.data));
+    std::shared_ptr<Broker> from = state.leader >= 0 ? GetBroker(state.leader) : nullptr;
+    std::shared_ptr<Partition> source = from ? from->impl()->GetPartition(tp) : nullptr;
+    if (source == nullptr) {
+      return KafkaError(ErrorCode::kLeaderNotAvailable,
+                        fmt::format("cannot move {}: it is offline (no live leader to copy from)",
+                                    tp.ToString()));
+    }
+    SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<Partition> copy,
+                           to->impl()->AddIncomingReplica(tp, source->log()->log_start_offset()));
+    source->Fence();
+    auto undo = [&](absl::Status why) {
+      source->Unfence();
+      to->impl()->DropIncomingReplica(tp);
+      SAMSA_LOG(kWarning, "cluster: moving {} to broker {} failed: {}", tp.ToString(), target,
+                std::string(why.message()));
+      return why;
+    };
+    // The copy: whole batches, offsets and epochs as they are.
+    Log* src = source->log();
+    Log* dst = copy->log();
+    const Offset end = src->log_end_offset();
+    Offset next = src->log_start_offset();
+    int64_t bytes = 0;
+    while (next < end) {
+      absl::StatusOr<LogReadInfo> read = src->Read(next, 1 << 20, end, /*min_one_batch=*/true);
+      if (!read.ok()) return undo(read.status());
+      if (read->records.empty()) return undo(absl::InternalError(fmt::format("{}: nothing read at {}", tp.ToString(), next.value())));
+      if (bytes == 0) {
+        // The first batch may begin below the log start (DeleteRecords moves
+        // it inside a batch): the copy starts at that batch, as a follower's
+        // log would.
+        const Offset first(static_cast<int64_t>(LoadBE64(read->records.data())));
+        if (first < dst->log_end_offset()) {
+          if (absl::Status s = dst->TruncateFullyAndStartAt(first); !s.ok()) return undo(s);
+        }
+      }
+      bytes += static_cast<int64_t>(read->records.size());
+      absl::StatusOr<LogAppendInfo> appended = dst->AppendAsFollower(std::string(read->records.view()));
+      if (!appended.ok()) return undo(appended.status());
+      next = appended->last_offset + 1;
+    }
+    dst->UpdateHighWatermark(src->high_watermark());
+    if (dst->log_start_offset() < src->log_start_offset()) {
+      if (absl::Status s = dst->DeleteRecordsBefore(src->log_start_offset()).status(); !s.ok()) return undo(s);
+    }
+    // The new assignment and leader, in one write.
+    replicas->second = {target};
+    zk::PartitionState next_state = state;
+    next_state.leader = target;
+    next_state.leader_epoch = state.leader_epoch + 1;
+    next_state.isr = {target};
+    next_state.controller_epoch = controller_epoch();
+    absl::StatusOr<std::vector<OpResult>> written = coordinator_->Multi(
+        kNoSession, {Op::Set(state_path, zk::EncodePartitionState(next_state), state_node.stat.version),
+                     Op::Set(zk::TopicPath(topic), zk::EncodeTopicAssignment(assignment), node->stat.version)});
+    if (!written.ok()) return undo(written.status());
+    SAMSA_LOG(kInfo, "cluster: moved {} from broker {} to broker {} ({} bytes, offsets {}..{}, leader epoch {})",
+              tp.ToString(), state.leader, target, bytes, dst->log_start_offset().value(),
+              end.value(), next_state.leader_epoch);
+  }
+  AwaitSettled();  // the controller published it; the old broker deleted its copy
   return absl::OkStatus();
 }
 

@@ -50,6 +50,8 @@ class Cluster::Impl final : public coordination::ControllerChannel {
   // the controller has sent the change to the brokers.
   absl::Status AlterTopicConfigs(std::string_view topic,
                                  const std::map<std::string, std::optional<std::string>>& changes);
+  // See Cluster::ReassignPartition.
+  absl::Status ReassignPartition(std::string_view topic, int32_t partition, int32_t broker_id);
   absl::StatusOr<TopicDescription> DescribeTopic(std::string_view name) const;
   std::vector<std::string> ListTopics(bool include_internal) const;
   void AwaitSettled() const { coordinator_->AwaitEventsDelivered(); }

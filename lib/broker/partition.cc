@@ -49,6 +49,11 @@ absl::StatusOr<LogAppendInfo> Partition::AppendRecordsToLeader(std::string recor
     return KafkaError(ErrorCode::kInvalidRequiredAcks,
                       fmt::format("{}: acks must be 0, 1 or -1, not {}", tp_.ToString(), acks));
   }
+  ReaderLock fence(&append_mu_);
+  if (fenced_) {
+    return KafkaError(ErrorCode::kNotLeaderOrFollower,
+                      fmt::format("{} is moving to another broker", tp_.ToString()));
+  }
   const int32_t in_sync = 1;
   if (acks == -1 && in_sync < log_->config().min_insync_replicas) {
     return KafkaError(ErrorCode::kNotEnoughReplicas,
@@ -60,6 +65,16 @@ absl::StatusOr<LogAppendInfo> Partition::AppendRecordsToLeader(std::string recor
   // With one replica the high watermark is the LEO once the write is done.
   if (log_->MaybeIncrementHighWatermark(info->last_offset + 1)) NotifyWaiters();
   return info;
+}
+
+void Partition::Fence() {
+  WriterLock lock(&append_mu_);
+  fenced_ = true;
+}
+
+void Partition::Unfence() {
+  WriterLock lock(&append_mu_);
+  fenced_ = false;
 }
 
 absl::StatusOr<LogReadInfo> Partition::Read(Offset offset, int64_t max_bytes,

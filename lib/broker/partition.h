@@ -79,9 +79,17 @@ class Partition {
 
   // Appends a producer's batches as the leader. acks: 0, 1 or -1 (all);
   // with -1, fewer in-sync replicas than min.insync.replicas is
-  // NOT_ENOUGH_REPLICAS and nothing is written.
+  // NOT_ENOUGH_REPLICAS and nothing is written. NOT_LEADER_OR_FOLLOWER while
+  // fenced.
   absl::StatusOr<LogAppendInfo> AppendRecordsToLeader(std::string records, int16_t acks,
                                                       AppendOrigin origin = AppendOrigin::kClient);
+
+  // Stops (and resumes) leader appends: once Fence() returns no append is in
+  // progress and later ones fail with NOT_LEADER_OR_FOLLOWER (retriable), so
+  // the log can be copied to the replica that takes the partition over
+  // (Cluster::ReassignPartition). Reads go on.
+  void Fence();
+  void Unfence();
 
   // Reads from `offset` up to the bound `isolation` names.
   absl::StatusOr<LogReadInfo> Read(Offset offset, int64_t max_bytes, FetchIsolation isolation,
@@ -104,6 +112,10 @@ class Partition {
   const std::shared_ptr<Log> log_;
   const int32_t broker_id_;
   Clock* const clock_;
+
+  // Held shared by every leader append, exclusively by Fence().
+  SharedMutex append_mu_;
+  bool fenced_ ABSL_GUARDED_BY(append_mu_) = false;
 
   mutable Mutex mu_;
   int32_t leader_epoch_ ABSL_GUARDED_BY(mu_) = 0;

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "broker/cluster_impl.h"
+#include "broker/group/offsets_records.h"
 #include "broker/topic_registry.h"
 #include "kafka/fake_kafka_errors.h"
 #include "kafka/messages/messages.h"
@@ -139,6 +140,29 @@ class FakeKafka::Impl : public kafka::RequestInterceptor {
       cluster_->AwaitSettled();
     }
     return StartServer(id, it->second);
+  }
+
+  absl::Status MovePartitionLeader(std::string_view topic, int32_t partition, int32_t id) {
+    MutexLock lock(&admin_mu_);
+    return cluster_->ReassignPartition(topic, partition, id);
+  }
+
+  absl::Status SetGroupCoordinator(std::string_view group_id, int32_t id) {
+    MutexLock lock(&admin_mu_);
+    const std::string topic(group::kOffsetsTopic);
+    if (!cluster_->DescribeTopic(topic).ok()) {
+      // Created as a client's FindCoordinator would have it created.
+      for (int32_t live : cluster_->live_broker_ids()) {
+        if (Broker* b = cluster_->broker(live)) {
+          SAMSA_RETURN_IF_ERROR(b->impl()->Groups().status());
+          break;
+        }
+      }
+    }
+    SAMSA_ASSIGN_OR_RETURN(TopicDescription offsets, cluster_->DescribeTopic(topic));
+    const int32_t partition =
+        group::PartitionForGroup(group_id, static_cast<int32_t>(offsets.partitions.size()));
+    return cluster_->ReassignPartition(topic, partition, id);
   }
 
   // --- Faults -------------------------------------------------------------------
@@ -540,6 +564,12 @@ absl::Status FakeKafka::BrokerDown(int32_t broker_id) { return impl_->BrokerDown
 absl::Status FakeKafka::BrokerUp(int32_t broker_id) { return impl_->BrokerUp(broker_id); }
 void FakeKafka::SetRoundTripDelay(int32_t broker_id, absl::Duration delay) {
   impl_->SetRoundTripDelay(broker_id, delay);
+}
+absl::Status FakeKafka::MovePartitionLeader(std::string_view topic, int32_t partition, int32_t broker_id) {
+  return impl_->MovePartitionLeader(topic, partition, broker_id);
+}
+absl::Status FakeKafka::SetGroupCoordinator(std::string_view group, int32_t broker_id) {
+  return impl_->SetGroupCoordinator(group, broker_id);
 }
 
 }  // namespace samsa::testing

@@ -9,6 +9,7 @@
 #include <functional>
 #include <thread>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 
@@ -712,6 +713,167 @@ TEST_CASE("topic configs altered through any broker reach every broker and survi
   REQUIRE(f.cluster->RestartBroker(old_controller).ok());
   f.cluster->AwaitSettled();
   CHECK(value_of(old_controller, "retention.ms") == "120000");
+}
+
+TEST_CASE("reassigning a partition moves its log, offsets and leadership to the chosen broker",
+          "[cluster][reassign]") {
+  ClusterFixture f;
+  REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 2}).ok());
+  auto producer = f.MakeProducer();
+  f.ProduceTo(*producer, "orders", {0, 1}, 5, "v");
+  const int32_t from = f.Leaders("orders").at(0);
+  int32_t to = (from + 1) % 3;
+  // The log start inside the data: the copy keeps it.
+  REQUIRE(f.cluster->broker(from)->impl()->DeleteRecords({"orders", 0}, 2).ok());
+  const zk::PartitionState before = f.State("orders", 0);
+  REQUIRE(f.env->FileExists(fmt::format("/kafka/broker-{}/orders-0", from)));
+
+  REQUIRE(f.cluster->ReassignPartition("orders", 0, to).ok());
+  const zk::PartitionState after = f.State("orders", 0);
+  CHECK(after.leader == to);
+  CHECK(after.leader_epoch == before.leader_epoch + 1);
+  CHECK(after.isr == std::vector<int32_t>{to});
+  auto assignment = zk::DecodeTopicAssignment(f.coordinator().Get(zk::TopicPath("orders"))->data);
+  REQUIRE(assignment.ok());
+  CHECK(assignment->partitions.at(0) == std::vector<int32_t>{to});
+  auto described = f.cluster->DescribeTopic("orders");
+  REQUIRE(described.ok());
+  const PartitionDescription& p0 = described->partitions[0];
+  CHECK(p0.leader == to);
+  CHECK(p0.replicas == std::vector<int32_t>{to});
+  CHECK(p0.log_start_offset == 2);
+  CHECK(p0.log_end_offset == 5);
+  CHECK(p0.high_watermark == 5);
+  // The old broker's copy is gone; it refuses the partition.
+  CHECK_FALSE(f.env->FileExists(fmt::format("/kafka/broker-{}/orders-0", from)));
+  CHECK(f.env->FileExists(fmt::format("/kafka/broker-{}/orders-0", to)));
+  CHECK(ErrorCodeOf(f.cluster->broker(from)
+                        ->impl()
+                        ->ListOffset({"orders", 0}, -1, FetchIsolation::kHighWatermark)
+                        .status()) == ErrorCode::kNotLeaderOrFollower);
+  // Records go on from the same offset, and read back from the log start.
+  auto md = producer->Send({.topic = "orders", .partition = 0, .value = "moved"}).Get();
+  REQUIRE(md.ok());
+  CHECK(md->offset == 5);
+  CHECK(f.ConsumeAll("orders", {0}).at(0) ==
+        std::vector<std::string>{"v-0-2", "v-0-3", "v-0-4", "moved"});
+  CHECK(f.ConsumeAll("orders", {1}).at(1).size() == 5);  // the other partition: untouched
+
+  // It survives the new broker's restart (its files).
+  REQUIRE(f.cluster->StopBroker(to).ok());
+  REQUIRE(f.cluster->RestartBroker(to).ok());
+  CHECK(f.ConsumeAll("orders", {0}).at(0).size() == 4);
+
+  // Already there: nothing happens.
+  const int32_t epoch = f.State("orders", 0).leader_epoch;
+  REQUIRE(f.cluster->ReassignPartition("orders", 0, to).ok());
+  CHECK(f.State("orders", 0).leader_epoch == epoch);
+  // Bad requests change nothing.
+  CHECK(ErrorCodeOf(f.cluster->ReassignPartition("nope", 0, from)) == ErrorCode::kUnknownTopicOrPartition);
+  CHECK(ErrorCodeOf(f.cluster->ReassignPartition("orders", 2, from)) == ErrorCode::kUnknownTopicOrPartition);
+  CHECK(ErrorCodeOf(f.cluster->ReassignPartition("orders", 0, 9)) == ErrorCode::kBrokerNotAvailable);
+  const int32_t p1_leader = f.Leaders("orders").at(1);
+  const int32_t other = (p1_leader + 1) % 3;
+  REQUIRE(f.cluster->StopBroker(p1_leader).ok());
+  CHECK(ErrorCodeOf(f.cluster->ReassignPartition("orders", 1, other)) == ErrorCode::kLeaderNotAvailable);
+  CHECK(f.State("orders", 1).leader == -1);
+  CHECK_FALSE(f.env->FileExists(fmt::format("/kafka/broker-{}/orders-1", other)));
+}
+
+TEST_CASE("a producer keeps delivering while its partition moves: every acknowledged record once, in order",
+          "[cluster][reassign]") {
+  ClusterFixture f;
+  REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 1}).ok());
+  ProducerConfig config;
+  config.linger_ms = 0;
+  config.retries = 1000000;
+  config.retry_backoff_ms = 0;  // the clock is manual: retry at once
+  auto producer = Producer::Create(f.cluster.get(), config);
+  REQUIRE(producer.ok());
+  std::mutex mu;
+  std::vector<std::pair<int64_t, std::string>> acked;
+  std::atomic<int> failed{0};
+  std::atomic<bool> stop{false};
+  std::thread sender([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      const std::string value = fmt::format("r{}", i);
+      (*producer)->Send({.topic = "orders", .partition = 0, .value = value},
+                        [&, value](const absl::StatusOr<RecordMetadata>& md) {
+                          if (!md.ok()) {
+                            failed.fetch_add(1);
+                            return;
+                          }
+                          std::lock_guard lock(mu);
+                          acked.emplace_back(md->offset, value);
+                        });
+      if (i % 64 == 63) std::this_thread::yield();
+    }
+  });
+  auto acked_count = [&] {
+    std::lock_guard lock(mu);
+    return acked.size();
+  };
+  while (acked_count() < 200) std::this_thread::yield();
+  const int32_t from = f.Leaders("orders").at(0);
+  REQUIRE(f.cluster->ReassignPartition("orders", 0, (from + 1) % 3).ok());
+  const size_t at_move = acked_count();
+  while (acked_count() < at_move + 200) std::this_thread::yield();
+  REQUIRE(f.cluster->ReassignPartition("orders", 0, (from + 2) % 3).ok());
+  const size_t at_second_move = acked_count();
+  while (acked_count() < at_second_move + 200) std::this_thread::yield();
+  stop = true;
+  sender.join();
+  REQUIRE((*producer)->Flush().ok());
+  CHECK(failed.load() == 0);
+  std::vector<std::string> expected;
+  {
+    std::lock_guard lock(mu);
+    std::sort(acked.begin(), acked.end());
+    for (size_t i = 0; i < acked.size(); ++i) {
+      REQUIRE(acked[i].first == static_cast<int64_t>(i));  // no gap, no duplicate offset
+      expected.push_back(acked[i].second);
+    }
+  }
+  // Sent order is offset order: r0, r1, ... with nothing lost or doubled.
+  for (size_t i = 0; i < expected.size(); ++i) REQUIRE(expected[i] == fmt::format("r{}", i));
+  CHECK(f.ConsumeAll("orders", {0}).at(0) == expected);
+}
+
+TEST_CASE("moving a __consumer_offsets partition moves its groups' coordination and committed offsets",
+          "[cluster][reassign][groups]") {
+  ClusterFixture f(3, [](BrokerConfig& c) {
+    c.offsets_topic_num_partitions = 1;
+    c.group_initial_rebalance_delay_ms = 0;
+  });
+  REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 1}).ok());
+  ConsumerConfig config;
+  config.group_id = "moving";
+  config.enable_auto_commit = false;
+  auto consumer = Consumer::Create(f.cluster.get(), config);
+  REQUIRE(consumer.ok());
+  REQUIRE((*consumer)->Assign({{"orders", 0}}).ok());
+  REQUIRE((*consumer)->CommitSync({{{"orders", 0}, OffsetAndMetadata{7, "seven"}}}).ok());
+  const int32_t from = f.Leaders("__consumer_offsets").at(0);
+  const int32_t to = (from + 1) % 3;
+
+  REQUIRE(f.cluster->ReassignPartition("__consumer_offsets", 0, to).ok());
+  CHECK(ErrorCodeOf(f.cluster->broker(from)->DescribeGroup("moving").status()) == ErrorCode::kNotCoordinator);
+  auto described = f.cluster->broker(to)->DescribeGroup("moving");
+  REQUIRE(described.ok());
+  CHECK(described->coordinator == to);
+  auto committed = (*consumer)->Committed({{"orders", 0}});
+  REQUIRE(committed.ok());
+  REQUIRE(committed->at({"orders", 0}).has_value());
+  CHECK(committed->at({"orders", 0})->offset == 7);
+  CHECK(committed->at({"orders", 0})->metadata == "seven");
+  REQUIRE((*consumer)->CommitSync({{{"orders", 0}, OffsetAndMetadata{9, ""}}}).ok());
+  // The new coordinator wrote it to its log: it is there after its restart.
+  REQUIRE(f.cluster->KillBroker(to).ok());
+  REQUIRE(f.cluster->RestartBroker(to).ok());
+  committed = (*consumer)->Committed({{"orders", 0}});
+  REQUIRE(committed.ok());
+  REQUIRE(committed->at({"orders", 0}).has_value());
+  CHECK(committed->at({"orders", 0})->offset == 9);
 }
 
 }  // namespace

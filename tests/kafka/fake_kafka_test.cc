@@ -26,6 +26,7 @@
 #include "kafka/protocol/writer.h"
 #include "kafka/server/handler.h"
 #include "samsa/cluster.h"
+#include "samsa/consumer.h"
 #include "samsa/errors.h"
 
 namespace samsa::testing {
@@ -679,6 +680,93 @@ TEST_CASE("FakeKafka: a Metadata error goes to the topics named, the brokers sti
   CHECK(served.topics[0].error_code == 0);
   CHECK(served.topics[0].partitions.size() == 2);
   CHECK(served.cluster_id == failed.cluster_id);
+}
+
+RDKAFKA_TEST_CASE("FakeKafka: MovePartitionLeader moves a partition with its data; the producer follows",
+                  "[kafka][fake]") {
+  auto fake = StartFake(2);
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  const int32_t before = fake->cluster()->DescribeTopic("t")->partitions[0].leader;
+  const int32_t after = 1 - before;
+  RdProducer producer(fake->BootstrapServers());
+  for (int i = 0; i < 5; ++i) producer.Produce("t", 0, "a" + std::to_string(i));
+  REQUIRE(producer.Flush());
+  REQUIRE(producer.delivered == 5);
+
+  REQUIRE(fake->MovePartitionLeader("t", 0, after).ok());
+  CHECK(fake->cluster()->DescribeTopic("t")->partitions[0].leader == after);
+  fake->ClearRecorded();
+  for (int i = 0; i < 5; ++i) producer.Produce("t", 0, "b" + std::to_string(i));
+  REQUIRE(producer.Flush());
+  CHECK(producer.delivered == 10);
+  CHECK(producer.failed == 0);
+  // The first Produce after the move went to the old leader and was refused
+  // (NOT_LEADER_OR_FOLLOWER); the client refreshed its metadata and now
+  // writes to the new one.
+  bool to_new_leader = false;
+  for (const ObservedRequest& r : Requests(*fake, kProduce)) to_new_leader |= r.broker_id == after;
+  CHECK(to_new_leader);
+  auto records = fake->ReadAll("t", 0);
+  REQUIRE(records.ok());
+  std::vector<std::string> values;
+  for (const FakeRecord& r : *records) {
+    CHECK(r.offset == static_cast<int64_t>(values.size()));
+    values.push_back(r.value.value_or("<null>"));
+  }
+  CHECK(values == std::vector<std::string>{"a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3", "b4"});
+
+  CHECK(ErrorCodeOf(fake->MovePartitionLeader("nope", 0, after)) == ErrorCode::kUnknownTopicOrPartition);
+  CHECK(ErrorCodeOf(fake->MovePartitionLeader("t", 3, after)) == ErrorCode::kUnknownTopicOrPartition);
+  CHECK(ErrorCodeOf(fake->MovePartitionLeader("t", 0, 7)) == ErrorCode::kBrokerNotAvailable);
+  CHECK(fake->MovePartitionLeader("t", 0, after).ok());  // there already
+}
+
+TEST_CASE("FakeKafka: SetGroupCoordinator moves a group, its offsets come along, FindCoordinator names it",
+          "[kafka][fake]") {
+  FakeKafkaOptions options;
+  options.num_brokers = 2;
+  auto started = FakeKafka::Start(options);
+  REQUIRE(started.ok());
+  std::unique_ptr<FakeKafka> fake = *std::move(started);
+  REQUIRE(fake->CreateTopic("t", 1).ok());
+  ConsumerConfig config;
+  config.group_id = "g";
+  config.enable_auto_commit = false;
+  auto consumer = Consumer::Create(fake->cluster(), config);
+  REQUIRE(consumer.ok());
+  REQUIRE((*consumer)->Assign({{"t", 0}}).ok());
+  REQUIRE((*consumer)->CommitSync({{{"t", 0}, OffsetAndMetadata{3, ""}}}).ok());
+
+  auto coordinator_named_by = [&](int32_t broker) {
+    RawConnection conn(fake->Port(broker));
+    kafka::FindCoordinatorRequest request;
+    request.key = "g";
+    conn.Send(1, 1, request);
+    const std::optional<std::string> payload = conn.Receive();
+    REQUIRE(payload.has_value());
+    kafka::Reader reader(payload->data(), payload->size());
+    kafka::ResponseHeader header;
+    REQUIRE(header.Read(reader, 0).ok());
+    kafka::FindCoordinatorResponse response;
+    REQUIRE(response.Read(reader, 1).ok());
+    REQUIRE(response.error_code == 0);
+    return response.node_id;
+  };
+  const int32_t before = coordinator_named_by(0);
+  REQUIRE(coordinator_named_by(1) == before);
+  const int32_t after = 1 - before;
+
+  REQUIRE(fake->SetGroupCoordinator("g", after).ok());
+  CHECK(coordinator_named_by(0) == after);
+  CHECK(coordinator_named_by(1) == after);
+  CHECK(fake->cluster()->broker(after)->DescribeGroup("g").ok());
+  CHECK(ErrorCodeOf(fake->cluster()->broker(before)->DescribeGroup("g").status()) == ErrorCode::kNotCoordinator);
+  CHECK(fake->CommittedOffset("g", "t", 0).value() == std::optional<int64_t>(3));
+  // The consumer finds the new coordinator and commits through it.
+  REQUIRE((*consumer)->CommitSync({{{"t", 0}, OffsetAndMetadata{5, ""}}}).ok());
+  CHECK(fake->CommittedOffset("g", "t", 0).value() == std::optional<int64_t>(5));
+  CHECK(ErrorCodeOf(fake->SetGroupCoordinator("g", 9)) == ErrorCode::kBrokerNotAvailable);
+  REQUIRE((*consumer)->Close().ok());
 }
 
 }  // namespace

@@ -45,8 +45,12 @@
 //   is served.
 // Order of checks per request: recording, round-trip delay, API cap,
 // Intercept callbacks, pushed errors, then the real handler.
-// Not supported (the Cluster has no way yet): moving a partition leader or a
-// group coordinator to a chosen broker.
+// - MovePartitionLeader: the partition (its one replica, with its data) moves
+//   to a chosen broker (Cluster::ReassignPartition); the old leader answers
+//   NOT_LEADER_OR_FOLLOWER, Metadata names the new one with the next epoch.
+// - SetGroupCoordinator: a chosen broker becomes a group's coordinator; the
+//   old one answers NOT_COORDINATOR, FindCoordinator names the new one, and
+//   the group's committed offsets come along.
 //
 // Thread-safety: thread-safe; every method may be called from any thread
 // while clients talk to the brokers. Intercept callbacks run on the server's
@@ -204,6 +208,15 @@ class FakeKafka {
   absl::Status BrokerUp(int32_t broker_id);
   // Delays every request of broker `id` by `delay` (zero: none).
   void SetRoundTripDelay(int32_t broker_id, absl::Duration delay);
+  // Moves the partition to broker `id` (see above; Cluster::ReassignPartition
+  // tells the details and errors). Returns once every broker knows.
+  absl::Status MovePartitionLeader(std::string_view topic, int32_t partition, int32_t broker_id);
+  // Makes broker `id` the coordinator of `group` by moving the
+  // __consumer_offsets partition the group hashes to (Kafka's
+  // abs(groupId.hashCode) % offsets.topic.num.partitions), creating the
+  // topic first if needed. As in Kafka, every group of that partition moves
+  // with it: with the default offsets_topic_num_partitions = 1, all groups.
+  absl::Status SetGroupCoordinator(std::string_view group, int32_t broker_id);
 
   class Impl;
 
