@@ -238,12 +238,12 @@ absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_of
 
 // --- RecordBatchBuilder ----------------------------------------------------------------
 
-RecordBatchBuilder::RecordBatchBuilder(RecordBatchOptions options) : options_(options) {}
 
-size_t RecordBatchBuilder::EstimateRecordSize(int64_t timestamp_delta, int64_t offset_delta,
-                                              std::optional<std::string_view> key,
-                                              std::optional<std::string_view> value,
-                                              absl::Span<const RecordHeader> headers) {
+namespace {
+
+// The encoded size of a record's body (everything after its length varint).
+size_t RecordBodySize(int64_t timestamp_delta, int64_t offset_delta, std::optional<std::string_view> key,
+                      std::optional<std::string_view> value, absl::Span<const RecordHeader> headers) {
   size_t body = 1 + VarlongSize(timestamp_delta) + VarintSize(static_cast<int32_t>(offset_delta));
   body += key ? VarintSize(static_cast<int32_t>(key->size())) + key->size() : 1;
   body += value ? VarintSize(static_cast<int32_t>(value->size())) + value->size() : 1;
@@ -252,8 +252,21 @@ size_t RecordBatchBuilder::EstimateRecordSize(int64_t timestamp_delta, int64_t o
     body += VarintSize(static_cast<int32_t>(h.key.size())) + h.key.size();
     body += h.value ? VarintSize(static_cast<int32_t>(h.value->size())) + h.value->size() : 1;
   }
+  return body;
+}
+
+}  // namespace
+
+size_t RecordBatchBuilder::EstimateRecordSize(int64_t timestamp_delta, int64_t offset_delta,
+                                              std::optional<std::string_view> key,
+                                              std::optional<std::string_view> value,
+                                              absl::Span<const RecordHeader> headers) {
+  const size_t body = RecordBodySize(timestamp_delta, offset_delta, key, value, headers);
   return VarintSize(static_cast<int32_t>(body)) + body;
 }
+
+RecordBatchBuilder::RecordBatchBuilder(RecordBatchOptions options)
+    : options_(options), records_(kBatchHeaderSize, '\0') {}
 
 void RecordBatchBuilder::Append(int64_t timestamp, std::optional<std::string_view> key,
                                 std::optional<std::string_view> value,
@@ -262,6 +275,8 @@ void RecordBatchBuilder::Append(int64_t timestamp, std::optional<std::string_vie
                    value, headers);
 }
 
+// Encodes straight into records_ (the body's size is computed first for its
+// length prefix): no per-record buffer. On the producer's hot path.
 void RecordBatchBuilder::AppendWithOffset(int64_t offset, int64_t timestamp,
                                           std::optional<std::string_view> key,
                                           std::optional<std::string_view> value,
@@ -271,37 +286,45 @@ void RecordBatchBuilder::AppendWithOffset(int64_t offset, int64_t timestamp,
   last_offset_ = offset;
   const int64_t timestamp_delta = timestamp - base_timestamp_;
   const int32_t offset_delta = static_cast<int32_t>(offset - options_.base_offset);
-  std::string body;
-  body.reserve(EstimateRecordSize(timestamp_delta, offset_delta, key, value, headers));
-  body.push_back(0);  // attributes
-  PutVarlong(&body, timestamp_delta);
-  PutVarint(&body, offset_delta);
+  const size_t body = RecordBodySize(timestamp_delta, offset_delta, key, value, headers);
+  records_.reserve(records_.size() + VarintSize(static_cast<int32_t>(body)) + body);
+  PutVarint(&records_, static_cast<int32_t>(body));
+  records_.push_back(0);  // attributes
+  PutVarlong(&records_, timestamp_delta);
+  PutVarint(&records_, offset_delta);
   const auto put_bytes = [&](std::optional<std::string_view> bytes) {
     if (!bytes) {
-      PutVarint(&body, -1);
+      PutVarint(&records_, -1);
       return;
     }
-    PutVarint(&body, static_cast<int32_t>(bytes->size()));
-    body.append(*bytes);
+    PutVarint(&records_, static_cast<int32_t>(bytes->size()));
+    records_.append(*bytes);
   };
   put_bytes(key);
   put_bytes(value);
-  PutVarint(&body, static_cast<int32_t>(headers.size()));
+  PutVarint(&records_, static_cast<int32_t>(headers.size()));
   for (const RecordHeader& h : headers) {
     put_bytes(h.key);
     put_bytes(h.value);
   }
-  PutVarint(&records_, static_cast<int32_t>(body.size()));
-  records_.append(body);
   ++num_records_;
 }
 
 absl::StatusOr<std::string> RecordBatchBuilder::Build() {
   if (num_records_ == 0) return absl::FailedPreconditionError("a record batch needs a record");
-  std::string batch(kBatchHeaderSize, '\0');
-  absl::Status s = Compress(options_.compression, records_, &batch, options_.compression_level);
-  if (!s.ok()) return s;
-  records_.clear();
+  // records_ starts with room for the header: uncompressed, the batch is
+  // records_ itself (no copy).
+  std::string batch;
+  if (options_.compression == CompressionType::kNone) {
+    batch = std::move(records_);
+  } else {
+    batch.assign(kBatchHeaderSize, '\0');
+    absl::Status s = Compress(options_.compression,
+                              std::string_view(records_).substr(kBatchHeaderSize), &batch,
+                              options_.compression_level);
+    if (!s.ok()) return s;
+  }
+  records_.assign(kBatchHeaderSize, '\0');
   char* h = batch.data();
   int16_t attributes = static_cast<int16_t>(options_.compression);
   if (options_.timestamp_type == TimestampType::kLogAppendTime) attributes |= kAttrTimestampTypeBit;

@@ -166,7 +166,7 @@ class RecordBatchBuilder {
   bool empty() const { return num_records_ == 0; }
   // Size of the batch if built uncompressed now (header + records so far):
   // an upper bound to check batch.size / max.message.bytes against.
-  size_t EstimatedSizeInBytes() const { return kBatchHeaderSize + records_.size(); }
+  size_t EstimatedSizeInBytes() const { return records_.size(); }
   // Bytes one more record of this shape would add (uncompressed).
   static size_t EstimateRecordSize(int64_t timestamp_delta, int64_t offset_delta,
                                    std::optional<std::string_view> key,
@@ -179,7 +179,8 @@ class RecordBatchBuilder {
 
  private:
   RecordBatchOptions options_;
-  std::string records_;  // encoded records, uncompressed
+  // Room for the batch header, then the encoded records, uncompressed.
+  std::string records_;
   int32_t num_records_ = 0;
   int64_t base_timestamp_ = 0;
   int64_t max_timestamp_ = kNoTimestamp;
