@@ -36,6 +36,9 @@
 //                                    busy, so a Fetch long-poll never holds up
 //                                    another connection's requests.
 //   socket.request.max.bytes         a larger request closes the connection.
+//   connections.max.idle.ms          a connection that sends nothing this long
+//                                    while no request of it is being served is
+//                                    closed (default 600000; negative: never).
 //
 // Per connection, requests are handled one at a time in arrival order, as
 // Kafka does (it mutes the channel while a request is in flight); pipelined

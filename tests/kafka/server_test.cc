@@ -534,6 +534,55 @@ TEST_CASE("Stop closes idle and mid-frame connections", "[kafka][server]") {
   CHECK((!late.connected() || late.ClosedByServer()));
 }
 
+TEST_CASE("connections.max.idle.ms closes a silent connection, not one that keeps talking", "[kafka][server]") {
+  ServerFixture f;
+  f.config.connections_max_idle_ms = 300;
+  f.Start();
+  Client silent(f.port());
+  Client partial(f.port());
+  Client talking(f.port());
+  REQUIRE(silent.connected());
+  REQUIRE(partial.connected());
+  REQUIRE(talking.connected());
+  REQUIRE(partial.SendRaw(BE32(100) + "abc"));  // half a request, then silence
+  // The talking client sends a request every 100 ms for a second: never
+  // 300 ms without traffic. (Real time: the server's timers are asio's.)
+  const absl::Time start = absl::Now();
+  for (int32_t id = 1; absl::Now() - start < absl::Seconds(1); ++id) {
+    REQUIRE(talking.Send(ApiVersionsRequest(), 0, id));
+    REQUIRE(talking.Read<ApiVersionsResponse>(0, id).error_code == 0);
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  CHECK(silent.ClosedByServer());
+  CHECK(partial.ClosedByServer());
+  REQUIRE(talking.Send(ApiVersionsRequest(), 0, 1000));
+  CHECK(talking.Read<ApiVersionsResponse>(0, 1000).error_code == 0);
+  CHECK(f.server->open_connections() == 1);
+}
+
+TEST_CASE("a request being served is not idleness; a negative connections.max.idle.ms never closes",
+          "[kafka][server]") {
+  ServerFixture f;
+  f.config.connections_max_idle_ms = 200;
+  f.Start();
+  Client slow(f.port());
+  REQUIRE(slow.connected());
+  REQUIRE(slow.Send(Heartbeat("block"), 0, 1));  // the handler waits until released
+  f.probe.WaitBlocked(1);
+  absl::SleepFor(absl::Milliseconds(600));  // three idle periods, all in the handler
+  f.probe.Release();
+  CHECK(slow.Read<HeartbeatResponse>(0, 1).error_code == 0);
+
+  ServerFixture never;
+  never.config.connections_max_idle_ms = -1;
+  never.Start();
+  Client quiet(never.port());
+  REQUIRE(quiet.connected());
+  absl::SleepFor(absl::Milliseconds(300));
+  REQUIRE(quiet.Send(ApiVersionsRequest(), 0, 2));
+  CHECK(quiet.Read<ApiVersionsResponse>(0, 2).error_code == 0);
+}
+
 // --- Hostile input ------------------------------------------------------------
 
 TEST_CASE("malformed input closes only that connection", "[kafka][server]") {

@@ -50,7 +50,8 @@ Connection::Connection(std::shared_ptr<asio::io_context> io, asio::ip::tcp::sock
       socket_(std::move(socket)),
       listener_(listener),
       server_(server),
-      reader_(server->max_request_bytes()) {
+      reader_(server->max_request_bytes()),
+      idle_timer_(strand_) {
   asio::error_code ec;
   const asio::ip::tcp::endpoint remote = socket_.remote_endpoint(ec);
   if (!ec) {
@@ -83,6 +84,7 @@ void Connection::CloseNow(std::string_view why) {
   }
   if (!why.empty()) SAMSA_LOG(kInfo, "closing connection {} on {}: {}", peer_, listener_->name, why);
   if (delay_timer_ != nullptr) delay_timer_->cancel();  // a delayed request is dropped
+  idle_timer_.cancel();
   asio::error_code ec;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ec);
   socket_.close(ec);
@@ -95,10 +97,22 @@ void Connection::Read() {
   socket_.async_read_some(asio::buffer(read_buf_),
                           asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec,
                                                                                    size_t n) { self->OnRead(ec, n); }));
+  // Kafka's Selector closes a connection with no traffic for
+  // connections.max.idle.ms; a request being served is traffic to come.
+  const int64_t idle_ms = server_->max_idle_ms();
+  if (idle_ms < 0) return;
+  idle_timer_.expires_after(std::chrono::milliseconds(idle_ms));
+  idle_timer_.async_wait(asio::bind_executor(
+      strand_, [self = shared_from_this(), generation = idle_generation_, idle_ms](const asio::error_code& ec) {
+        if (ec || generation != self->idle_generation_ || !self->reading_) return;
+        self->CloseNow(fmt::format("idle for {} ms (connections.max.idle.ms)", idle_ms));
+      }));
 }
 
 void Connection::OnRead(const asio::error_code& ec, size_t n) {
   reading_ = false;
+  ++idle_generation_;
+  idle_timer_.cancel();
   if (socket_closed_) return;
   if (ec) {
     if (ec == asio::error::eof && reader_.buffered() > 0) {

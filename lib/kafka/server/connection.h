@@ -104,6 +104,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHeader current_;      // its header, for the log line of a kClose
   std::string out_;            // the frame being written
   std::shared_ptr<asio::steady_timer> delay_timer_;  // an interceptor's delay in progress
+  // connections.max.idle.ms: armed while waiting for a request's bytes; a
+  // read bumps idle_generation_, so an expiry armed before it does nothing.
+  asio::steady_timer idle_timer_;
+  uint64_t idle_generation_ = 0;
   SaslState sasl_ = SaslState::kNone;
   std::string principal_ = "User:ANONYMOUS";
 };

@@ -205,6 +205,7 @@ Server::Server(Broker::Impl* broker, ServerOptions options)
       runtime_(std::make_unique<Runtime>(*io_)) {
   handlers_ = options_.handlers != nullptr ? options_.handlers : &AllHandlers();
   max_request_bytes_ = broker->config().socket_request_max_bytes;
+  max_idle_ms_ = broker->config().connections_max_idle_ms;
   if (options_.context != nullptr) {
     context_ = options_.context;
   } else {

@@ -118,6 +118,8 @@ class Server {
   // --- For Connection ---------------------------------------------------------
   const std::vector<ApiHandler>& handlers() const { return *handlers_; }
   int32_t max_request_bytes() const { return max_request_bytes_; }
+  // connections.max.idle.ms; negative: connections never expire.
+  int64_t max_idle_ms() const { return max_idle_ms_; }
   RequestInterceptor* interceptor() const { return options_.interceptor; }
   void RunHandler(std::function<void()> job) { pool_.Submit(std::move(job)); }
   void Forget(Connection* connection);
@@ -134,6 +136,7 @@ class Server {
   ServerContext* context_ = nullptr;
   const std::vector<ApiHandler>* handlers_ = nullptr;
   int32_t max_request_bytes_ = 0;
+  int64_t max_idle_ms_ = -1;
   std::vector<KafkaListener> listeners_;
 
   IoPool pool_;
