@@ -25,7 +25,8 @@
 //
 // Replication factor 1 only, for now: a partition whose broker is gone is
 // offline (leader -1; requests get LEADER_NOT_AVAILABLE) until that broker
-// returns, or until ReassignPartition moves it elsewhere while it is up. CreateTopic with a replication factor above 1 is refused with
+// returns (ReassignPartition moves a partition with its log, but only from a
+// live leader). CreateTopic with a replication factor above 1 is refused with
 // INVALID_REPLICATION_FACTOR.
 //
 // Every broker's files go through a fault-injection wrapper of the cluster's

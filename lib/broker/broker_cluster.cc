@@ -196,8 +196,7 @@ absl::StatusOr<std::shared_ptr<Partition>> Broker::Impl::AddIncomingReplica(cons
     return absl::FailedPreconditionError(
         fmt::format("broker {} already hosts {}", broker_id(), tp.ToString()));
   }
-  const TopicInfo copy = *info;
-  SAMSA_RETURN_IF_ERROR(AddPartitionsLocked(copy, tp.partition, tp.partition + 1));
+  SAMSA_RETURN_IF_ERROR(AddPartitionsLocked(*info, tp.partition, tp.partition + 1));
   std::shared_ptr<Partition> partition = GetPartition(tp);
   // A stale log of it (hosted here before, not yet deleted) goes.
   absl::Status emptied = partition->log()->TruncateFullyAndStartAt(log_start);

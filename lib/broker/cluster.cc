@@ -504,7 +504,9 @@ absl::Status Cluster::Impl::ReassignPartition(std::string_view topic, int32_t pa
     while (next < end) {
       absl::StatusOr<LogReadInfo> read = src->Read(next, 1 << 20, end, /*min_one_batch=*/true);
       if (!read.ok()) return undo(read.status());
-      if (read->records.empty()) return undo(absl::InternalError(fmt::format("{}: nothing read at {}", tp.ToString(), next.value())));
+      if (read->records.empty()) {
+        return undo(absl::InternalError(fmt::format("{}: nothing read at {}", tp.ToString(), next.value())));
+      }
       if (bytes == 0) {
         // The first batch may begin below the log start (DeleteRecords moves
         // it inside a batch): the copy starts at that batch, as a follower's
@@ -521,7 +523,8 @@ absl::Status Cluster::Impl::ReassignPartition(std::string_view topic, int32_t pa
     }
     dst->UpdateHighWatermark(src->high_watermark());
     if (dst->log_start_offset() < src->log_start_offset()) {
-      if (absl::Status s = dst->DeleteRecordsBefore(src->log_start_offset()).status(); !s.ok()) return undo(s);
+      absl::Status moved = dst->DeleteRecordsBefore(src->log_start_offset()).status();
+      if (!moved.ok()) return undo(moved);
     }
     // The new assignment and leader, in one write.
     replicas->second = {target};

@@ -104,7 +104,7 @@ void Connection::Read() {
   idle_timer_.expires_after(std::chrono::milliseconds(idle_ms));
   idle_timer_.async_wait(asio::bind_executor(
       strand_, [self = shared_from_this(), generation = idle_generation_, idle_ms](const asio::error_code& ec) {
-        if (ec || generation != self->idle_generation_ || !self->reading_) return;
+        if (ec || generation != self->idle_generation_) return;  // a read came first
         self->CloseNow(fmt::format("idle for {} ms (connections.max.idle.ms)", idle_ms));
       }));
 }
