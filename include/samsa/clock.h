@@ -21,7 +21,7 @@ class Clock {
  public:
   virtual ~Clock() = default;
 
-  // The process-wide real-time clock (wall time, absl::Now()). Never deleted.
+  // The process-wide real-time clock (wall time: CLOCK_REALTIME). Never deleted.
   static Clock* System();
 
   virtual absl::Time Now() const = 0;
