@@ -51,7 +51,10 @@
 // producer id (exactly what an acks=1 Java producer with idempotence off sends).
 //
 // Thread-safety: thread-safe. Any number of threads may Send() concurrently.
-// The Broker must outlive the Producer.
+// The Broker must outlive the Producer. A RecordFuture is a value: copies of
+// one may be used and destroyed on different threads at once (one object is
+// not for concurrent use). A completed future stays valid after the Producer
+// and its Broker are gone; Get() on one still pending needs their Clock.
 #pragma once
 
 #include <cstdint>
@@ -72,16 +75,25 @@ namespace samsa {
 class RecordFuture {
  public:
   RecordFuture() = default;  // an empty future; Get() fails
+  RecordFuture(const RecordFuture& other);
+  RecordFuture(RecordFuture&& other) noexcept;
+  RecordFuture& operator=(const RecordFuture& other);
+  RecordFuture& operator=(RecordFuture&& other) noexcept;
+  ~RecordFuture();
+
   // Waits (on the producer's clock) until the record is acknowledged or failed,
   // or `timeout` passes (REQUEST_TIMED_OUT status; the send goes on).
   absl::StatusOr<RecordMetadata> Get(absl::Duration timeout = absl::InfiniteDuration()) const;
   bool ready() const;
 
-  struct State;
-  explicit RecordFuture(std::shared_ptr<State> state) : state_(std::move(state)) {}
+  // The producer's: the shared state of one batch's futures. Adopts one
+  // reference to `block`.
+  struct Block;
+  RecordFuture(Block* block, int32_t index) : block_(block), index_(index) {}
 
  private:
-  std::shared_ptr<State> state_;
+  Block* block_ = nullptr;
+  int32_t index_ = 0;
 };
 
 // Called once per record, on the sender thread — or inside Send(), for a

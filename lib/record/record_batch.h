@@ -162,6 +162,9 @@ class RecordBatchBuilder {
                         std::optional<std::string_view> value,
                         absl::Span<const RecordHeader> headers = {});
 
+  // Allocates room for a batch of `bytes` (header included) now.
+  void Reserve(size_t bytes) { records_.reserve(bytes); }
+
   int32_t num_records() const { return num_records_; }
   bool empty() const { return num_records_ == 0; }
   // Size of the batch if built uncompressed now (header + records so far):

@@ -514,6 +514,44 @@ TEST_CASE("a future's Get times out on the producer's clock", "[producer]") {
   CHECK(future.Get()->offset == 0);
 }
 
+TEST_CASE("futures are values: copies on other threads, and after the producer is gone", "[producer]") {
+  ProducerFixture f;
+  f.Topic("t", 1);
+  ProducerConfig config;
+  config.linger_ms = 3600 * 1000;  // one batch holds every record below
+  auto producer = f.MakeProducer(config);
+  std::vector<RecordFuture> futures;
+  for (int i = 0; i < 100; ++i) {
+    futures.push_back(producer->Send({.topic = "t", .partition = 0, .value = "v"}));
+  }
+  // Copies of futures of one batch taken and dropped on several threads
+  // while the batch is still open, then the originals half dropped.
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&futures] {
+      for (int round = 0; round < 50; ++round) {
+        std::vector<RecordFuture> copies(futures.begin(), futures.end());
+        RecordFuture moved = std::move(copies[static_cast<size_t>(round)]);
+        copies.clear();
+        CHECK(!moved.ready());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  futures.erase(futures.begin(), futures.begin() + 50);
+  REQUIRE(producer->Close().ok());
+  producer.reset();
+  for (int i = 0; i < 50; ++i) {
+    auto md = futures[static_cast<size_t>(i)].Get(absl::ZeroDuration());
+    REQUIRE(md.ok());
+    CHECK(md->offset == 50 + i);
+    CHECK(md->topic == "t");
+  }
+  RecordFuture copy = futures.back();
+  futures.clear();
+  CHECK(copy.Get()->offset == 99);
+}
+
 TEST_CASE("with linger.ms=0 an idle producer ships a record inside Send, callback included",
           "[producer][direct]") {
   ProducerFixture f;
