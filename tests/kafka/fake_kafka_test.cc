@@ -568,6 +568,32 @@ RDKAFKA_TEST_CASE("FakeKafka: the other brokers' Metadata leaves a down broker o
   CHECK(offline == 1);  // 3 partitions on 3 brokers: one was broker 0's
   rd_kafka_metadata_destroy(md);
   rd_kafka_topic_destroy(topic);
+
+  // Metadata v5+ names the down broker's replica in offline_replicas (the
+  // field librdkafka does not expose), and only there.
+  RawConnection conn(fake->Port(1));
+  kafka::MetadataRequest request;
+  request.topics.emplace().emplace_back().name = "t";
+  conn.Send(7, 5, request);
+  const std::optional<std::string> payload = conn.Receive();
+  REQUIRE(payload.has_value());
+  kafka::Reader reader(payload->data(), payload->size());
+  kafka::ResponseHeader header;
+  REQUIRE(header.Read(reader, 0).ok());  // Metadata v5 is not flexible
+  kafka::MetadataResponse response;
+  REQUIRE(response.Read(reader, 5).ok());
+  REQUIRE(response.topics.size() == 1);
+  int with_offline = 0;
+  for (const auto& p : response.topics[0].partitions) {
+    REQUIRE(p.replica_nodes.size() == 1);
+    if (p.replica_nodes[0] == 0) {
+      ++with_offline;
+      CHECK(p.offline_replicas == std::vector<int32_t>{0});
+    } else {
+      CHECK(p.offline_replicas.empty());
+    }
+  }
+  CHECK(with_offline == 1);
   REQUIRE(fake->BrokerUp(0).ok());
   CHECK(fake->cluster()->live_broker_ids().size() == 3);
 }

@@ -8,7 +8,9 @@
 // INVALID_TOPIC_EXCEPTION. From v12 a topic may be named by id alone (null
 // name): an id no topic has is UNKNOWN_TOPIC_ID with a null name, as Kafka
 // answers. Authorized operations (v8+) are Kafka's "no authorizer" bit
-// fields when asked for, INT32_MIN otherwise.
+// fields when asked for, INT32_MIN otherwise. offline_replicas (v5+) lists
+// the replicas whose broker is not alive (a BrokerDown broker's, in a
+// FakeKafka).
 #include <optional>
 #include <set>
 #include <string>
@@ -23,7 +25,11 @@ namespace {
 
 using Response = MetadataResponse;
 
-Response::MetadataResponseTopic ToWire(const Broker::Impl::TopicMetadata& t, bool include_ops) {
+// `live`: the ids of the brokers alive now. A replica on any other broker is
+// offline (v5+ offline_replicas), as Kafka's controller reports a replica
+// whose broker is not alive.
+Response::MetadataResponseTopic ToWire(const Broker::Impl::TopicMetadata& t, bool include_ops,
+                                       const std::set<int32_t>& live) {
   Response::MetadataResponseTopic topic;
   topic.error_code = static_cast<int16_t>(t.error);
   topic.name = t.name;
@@ -39,8 +45,9 @@ Response::MetadataResponseTopic ToWire(const Broker::Impl::TopicMetadata& t, boo
     partition.leader_epoch = p.leader_epoch;
     partition.replica_nodes = p.replicas;
     partition.isr_nodes = p.isr;
-    // A replica the controller lists that is not live would be offline;
-    // every replica the broker reports is hosted.
+    for (int32_t r : p.replicas) {
+      if (!live.contains(r)) partition.offline_replicas.push_back(r);
+    }
     topic.partitions.push_back(std::move(partition));
   }
   return topic;
@@ -53,7 +60,9 @@ Response HandleMetadata(const RequestContext& ctx, MetadataRequest& request) {
   const bool include_topic_ops = version >= 8 && request.include_topic_authorized_operations;
 
   Response response;
+  std::set<int32_t> live;
   for (const BrokerEndpoint& b : server->LiveBrokers(ctx.listener_name)) {
+    live.insert(b.node_id);
     Response::MetadataResponseBroker out;
     out.node_id = b.node_id;
     out.host = b.host;
@@ -73,7 +82,7 @@ Response HandleMetadata(const RequestContext& ctx, MetadataRequest& request) {
   if (all_topics) {
     for (const Broker::Impl::TopicMetadata& t :
          broker->Metadata(std::nullopt, /*allow_auto_create=*/false)) {
-      response.topics.push_back(ToWire(t, include_topic_ops));
+      response.topics.push_back(ToWire(t, include_topic_ops, live));
     }
     return response;
   }
@@ -111,13 +120,13 @@ Response HandleMetadata(const RequestContext& ctx, MetadataRequest& request) {
       by_id.push_back(std::move(topic));
       continue;
     }
-    if (seen.insert(found->name).second) by_id.push_back(ToWire(*found, include_topic_ops));
+    if (seen.insert(found->name).second) by_id.push_back(ToWire(*found, include_topic_ops, live));
   }
 
   const bool allow_auto_create = version < 4 || request.allow_auto_topic_creation;
   if (!names.empty()) {
     for (const Broker::Impl::TopicMetadata& t : broker->Metadata(names, allow_auto_create)) {
-      response.topics.push_back(ToWire(t, include_topic_ops));
+      response.topics.push_back(ToWire(t, include_topic_ops, live));
     }
   }
   for (Response::MetadataResponseTopic& t : by_id) response.topics.push_back(std::move(t));
