@@ -26,7 +26,7 @@ from samsa_server import check
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
-from kafka.errors import KafkaError, NoBrokersAvailable
+from kafka.errors import KafkaError, NoBrokersAvailable, PolicyViolationError
 
 SERVER = sys.argv[1]
 
@@ -109,6 +109,12 @@ def main():
     check(found.get("retention.ms") == "3600000", "describe_configs shows retention.ms (got %s)" % found.get("retention.ms"))
     admin.delete_topics(["admin-made"])
     check("admin-made" not in admin.list_topics(), "delete_topics")
+    # Kafka's controller refuses a request of more than 10,000 partitions.
+    try:
+        admin.create_topics([NewTopic("too-big", num_partitions=10001, replication_factor=1)])
+        check(False, "a 10,001-partition CreateTopics is refused")
+    except PolicyViolationError:
+        check("too-big" not in admin.list_topics(), "a 10,001-partition CreateTopics is POLICY_VIOLATION")
     admin.close()
 
     # 4. Restart on the same log dir.

@@ -36,6 +36,7 @@ constexpr int16_t kInvalidReplicationFactor = 38;
 constexpr int16_t kInvalidReplicaAssignment = 39;
 constexpr int16_t kInvalidConfig = 40;
 constexpr int16_t kInvalidRequest = 42;
+constexpr int16_t kPolicyViolation = 44;
 constexpr int16_t kTopicDeletionDisabled = 73;
 constexpr int16_t kUnknownTopicId = 100;
 
@@ -360,6 +361,76 @@ TEST_CASE("DeleteTopics is refused when delete.topic.enable=false", "[kafka][adm
   REQUIRE(response->responses.size() == 1);
   CHECK(response->responses[0].error_code == kTopicDeletionDisabled);
   CHECK(f.Exists("stays"));
+}
+
+TEST_CASE("CreateTopics refuses a request of more than 10,000 partitions whole, as Kafka's controller",
+          "[kafka][admin][create_topics]") {
+  AdminFixture f;
+  ServerContext* ctx = f.Start();
+  auto create = [&](std::vector<CreateTopicsRequest::CreatableTopic> topics, bool validate_only = false) {
+    CreateTopicsRequest request;
+    request.topics = std::move(topics);
+    request.timeout_ms = 30000;
+    request.validate_only = validate_only;
+    auto response = Call<CreateTopicsResponse>(ctx, request, 5);
+    REQUIRE(response.ok());
+    REQUIRE(response->topics.size() == request.topics.size());
+    return response->topics;
+  };
+  // Kafka's ReplicationControlManagerTest: 5000 + 5000 + 1 is one too many;
+  // every topic fails, the valid ones too, and nothing is created.
+  for (const auto& r : create({Topic("foo", 5000, 1), Topic("bar", 5000, 1), Topic("baz", 1, 1)})) {
+    CHECK(r.error_code == kPolicyViolation);
+    CHECK(r.error_message == std::optional<std::string>("Excessively large number of partitions per request."));
+  }
+  // -1 counts as num.partitions (3 here); a hostile count alone is refused
+  // without the broker trying to open INT32_MAX partitions.
+  CHECK(create({Topic("huge", INT32_MAX, 1)})[0].error_code == kPolicyViolation);
+  CHECK(create({Topic("a", 9998, 1), Topic("b", -1, 1)})[0].error_code == kPolicyViolation);
+  CHECK(f.impl().ListTopics(true).empty());
+  // Exactly 10,000 passes the cap (validated only: creating 10,000
+  // partitions would only slow the test down).
+  for (const auto& r : create({Topic("foo", 9997, 1), Topic("bar", -1, 1)}, /*validate_only=*/true)) {
+    CHECK(r.error_code == kNone);
+  }
+  CHECK(create({Topic("small", 2, 1)})[0].error_code == kNone);
+  CHECK(f.PartitionCount("small") == 2);
+}
+
+TEST_CASE("CreatePartitions refuses to add more than 10,000 partitions in one request",
+          "[kafka][admin][create_partitions]") {
+  AdminFixture f;
+  ServerContext* ctx = f.Start();
+  f.CreateTopic("a", 2);
+  f.CreateTopic("b", 1);
+  auto grow = [&](std::vector<std::pair<std::string, int32_t>> counts, bool validate_only = false) {
+    CreatePartitionsRequest request;
+    for (auto& [name, count] : counts) {
+      request.topics.push_back({.name = name, .count = count, .assignments = std::nullopt});
+    }
+    request.timeout_ms = 30000;
+    request.validate_only = validate_only;
+    auto response = Call<CreatePartitionsResponse>(ctx, request, 1);
+    REQUIRE(response.ok());
+    REQUIRE(response->results.size() == counts.size());
+    return response->results;
+  };
+  // 2 -> 5002 and 1 -> 5002 add 10,001 partitions: both refused, neither grows.
+  for (const auto& r : grow({{"a", 5002}, {"b", 5002}})) {
+    CHECK(r.error_code == kPolicyViolation);
+    CHECK(r.error_message == std::optional<std::string>("Unable to perform excessively large batch operation."));
+  }
+  CHECK(grow({{"a", INT32_MAX}})[0].error_code == kPolicyViolation);
+  CHECK(f.PartitionCount("a") == 2);
+  CHECK(f.PartitionCount("b") == 1);
+  // Adding 10,000 exactly passes the cap (validated only, for speed); an
+  // unknown topic adds nothing to the count.
+  auto ok = grow({{"a", 5002}, {"b", 5001}, {"missing", 50000}}, /*validate_only=*/true);
+  CHECK(ok[0].error_code == kNone);
+  CHECK(ok[1].error_code == kNone);
+  CHECK(ok[2].error_code == kUnknownTopicOrPartition);
+  CHECK(grow({{"a", 4}})[0].error_code == kNone);
+  CHECK(f.PartitionCount("a") == 4);
 }
 
 TEST_CASE("CreatePartitions grows a topic to the new total and refuses to shrink it",

@@ -5,6 +5,13 @@
 // broker places them) must list one entry per new partition, each naming this
 // broker alone (samsa's replication factor 1), else INVALID_REPLICA_ASSIGNMENT.
 // Synchronous: timeout_ms is not waited on.
+//
+// A request adding more than 10,000 partitions in all (over the topics'
+// current counts) is refused whole, every topic POLICY_VIOLATION, nothing
+// changed: Kafka's controller writes a record per new partition and refuses
+// an operation of more than MAX_RECORDS_PER_USER_OP (10,000) records with
+// this error and message.
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -57,10 +64,32 @@ absl::Status CreateOne(const RequestContext& ctx, const Request::CreatePartition
   return broker->CreatePartitions(t.name, t.count);
 }
 
+constexpr int64_t kMaxNewPartitionsPerRequest = 10000;  // Kafka's MAX_RECORDS_PER_USER_OP
+
+// The partitions the request would add, over the named topics' current
+// counts (a topic that does not exist, or a decrease, adds none).
+int64_t NewPartitions(const RequestContext& ctx, const Request& request) {
+  int64_t total = 0;
+  for (const Request::CreatePartitionsTopic& t : request.topics) {
+    absl::StatusOr<TopicDescription> topic = ctx.server->broker()->DescribeTopic(t.name);
+    if (topic.ok()) total += std::max<int64_t>(0, int64_t{t.count} - static_cast<int64_t>(topic->partitions.size()));
+  }
+  return total;
+}
+
 Response Handle(const RequestContext& ctx, Request& request) {
+  Response response;
+  if (NewPartitions(ctx, request) > kMaxNewPartitionsPerRequest) {
+    for (const Request::CreatePartitionsTopic& t : request.topics) {
+      Response::CreatePartitionsTopicResult& result = response.results.emplace_back();
+      result.name = t.name;
+      result.error_code = static_cast<int16_t>(ErrorCode::kPolicyViolation);
+      result.error_message = "Unable to perform excessively large batch operation.";  // Kafka's words
+    }
+    return response;
+  }
   std::map<std::string, int> seen;
   for (const Request::CreatePartitionsTopic& t : request.topics) ++seen[t.name];
-  Response response;
   for (const Request::CreatePartitionsTopic& t : request.topics) {
     const absl::Status status = seen[t.name] > 1
                                     ? KafkaError(ErrorCode::kInvalidRequest, "Duplicate topic in request.")

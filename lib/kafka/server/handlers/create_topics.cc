@@ -13,6 +13,13 @@
 // is the only live one; anything else is INVALID_REPLICA_ASSIGNMENT. Setting
 // both an assignment and num_partitions/replication_factor is INVALID_REQUEST
 // (Kafka's message).
+//
+// A request asking for more than 10,000 partitions in all (num_partitions,
+// -1 counting as num.partitions, or the assignments' count) is refused
+// whole, every topic POLICY_VIOLATION, nothing created: Kafka's controller
+// limit (ReplicationControlManager.validateTotalNumberOfPartitions,
+// MAX_PARTITIONS_PER_BATCH), which also keeps one request from making a
+// broker open millions of partitions.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -111,15 +118,42 @@ void FillCreated(const RequestContext& ctx, const NewTopic& spec, bool validate_
   }
 }
 
+// Kafka's QuorumController.MAX_RECORDS_PER_BATCH, the cap on the partitions
+// one CreateTopics request may create.
+constexpr int64_t kMaxPartitionsPerRequest = 10000;
+
+int64_t TotalPartitions(const RequestContext& ctx, const Request& request) {
+  int64_t total = 0;
+  for (const Request::CreatableTopic& t : request.topics) {
+    if (!t.assignments.empty()) {
+      total += static_cast<int64_t>(t.assignments.size());
+    } else if (t.num_partitions == -1) {
+      total += ctx.server->broker()->config().num_partitions;
+    } else if (t.num_partitions > 0) {
+      total += t.num_partitions;
+    }
+  }
+  return total;
+}
+
 Response Handle(const RequestContext& ctx, Request& request) {
   Broker::Impl* broker = ctx.server->broker();
+  Response response;
+  if (TotalPartitions(ctx, request) > kMaxPartitionsPerRequest) {
+    for (const Request::CreatableTopic& t : request.topics) {
+      Response::CreatableTopicResult& result = response.topics.emplace_back();
+      result.name = t.name;
+      result.error_code = static_cast<int16_t>(ErrorCode::kPolicyViolation);
+      result.error_message = "Excessively large number of partitions per request.";  // Kafka's words
+    }
+    return response;
+  }
   std::map<std::string, int> seen;
   for (const Request::CreatableTopic& t : request.topics) ++seen[t.name];
   std::vector<std::string> duplicates;
   for (const auto& [name, count] : seen) {
     if (count > 1) duplicates.push_back(name);
   }
-  Response response;
   for (const Request::CreatableTopic& t : request.topics) {
     Response::CreatableTopicResult result;
     result.name = t.name;
