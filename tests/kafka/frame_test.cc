@@ -1,5 +1,7 @@
 // Framing (int32 size prefix) and request-envelope decoding.
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -51,6 +53,64 @@ TEST_CASE("a frame parses whatever byte boundary the stream is split at", "[kafk
     while (reader.Next(&payload) == FrameStatus::kComplete) got.push_back(payload);
   }
   CHECK(got == payloads);
+}
+
+TEST_CASE("a large frame is received in place, in pieces, between small ones", "[kafka][frame]") {
+  // Payloads around and well above the in-place threshold, with distinct
+  // bytes so a misplaced piece shows.
+  std::vector<std::string> payloads = {"a", std::string(FrameReader::kDirectFrameBytes, 'b'), "",
+                                       std::string(FrameReader::kDirectFrameBytes + 1, 'c'), "d"};
+  std::string big(300 * 1024, '\0');
+  for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>(i * 7 + i / 251);
+  payloads.push_back(big);
+  payloads.push_back("tail");
+  std::string stream;
+  for (const std::string& p : payloads) stream += Frame(p);
+  for (size_t chunk : {size_t{1000}, size_t{4096}, size_t{16384}, size_t{65536}}) {
+    FrameReader reader;
+    std::vector<std::string> got;
+    std::string payload;
+    size_t pos = 0;
+    size_t direct_bytes = 0;
+    while (pos < stream.size()) {
+      const absl::Span<char> direct = reader.DirectBuffer();
+      const size_t n = std::min({chunk, stream.size() - pos, direct.empty() ? chunk : direct.size()});
+      if (!direct.empty()) {
+        std::memcpy(direct.data(), stream.data() + pos, n);
+        reader.CommitDirect(n);
+        direct_bytes += n;
+      } else {
+        reader.Append(std::string_view(stream).substr(pos, n));
+      }
+      pos += n;
+      while (reader.Next(&payload) == FrameStatus::kComplete) got.push_back(payload);
+    }
+    INFO("chunk " << chunk);
+    CHECK(got == payloads);
+    CHECK(reader.buffered() == 0);
+    CHECK(reader.DirectBuffer().empty());
+    // Only the frames above the threshold were received in place, most of
+    // their bytes through DirectBuffer.
+    CHECK(direct_bytes > big.size() / 2);
+    CHECK(direct_bytes <= big.size() + FrameReader::kDirectFrameBytes + 1);
+  }
+  // Append alone (a caller that never asks for the direct buffer) still
+  // works, a chunk spanning the end of a large frame and the next frames.
+  FrameReader reader;
+  std::vector<std::string> got;
+  std::string payload;
+  for (size_t pos = 0; pos < stream.size(); pos += 50000) {
+    reader.Append(std::string_view(stream).substr(pos, 50000));
+    while (reader.Next(&payload) == FrameStatus::kComplete) got.push_back(payload);
+  }
+  CHECK(got == payloads);
+  // buffered() counts a partly received large frame, size prefix included.
+  FrameReader partial;
+  const std::string frame = Frame(big);
+  partial.Append(std::string_view(frame).substr(0, 5000));
+  CHECK(partial.Next(&payload) == FrameStatus::kNeedMore);
+  CHECK(partial.buffered() == 5000);
+  CHECK(partial.DirectBuffer().size() == frame.size() - 5000);
 }
 
 TEST_CASE("ParseFrame says how many bytes are missing", "[kafka][frame]") {

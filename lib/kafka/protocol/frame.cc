@@ -1,5 +1,8 @@
 #include "kafka/protocol/frame.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "samsa/errors.h"
@@ -41,6 +44,14 @@ FrameParse ParseFrame(absl::Span<const uint8_t> buffered, int32_t max_frame_byte
 
 void FrameReader::Append(std::string_view bytes) {
   if (!error_.ok()) return;
+  if (direct_active_) {
+    // Bytes for the frame being received in place first.
+    const size_t take = std::min(bytes.size(), direct_.size() - direct_filled_);
+    std::memcpy(direct_.data() + direct_filled_, bytes.data(), take);
+    direct_filled_ += take;
+    bytes.remove_prefix(take);
+    if (bytes.empty()) return;
+  }
   // Drop consumed bytes before growing, so the buffer holds one frame or so.
   if (start_ > 0 && (start_ == buf_.size() || start_ >= buf_.size() / 2)) {
     buf_.erase(0, start_);
@@ -51,16 +62,46 @@ void FrameReader::Append(std::string_view bytes) {
 
 FrameStatus FrameReader::Next(std::string* payload) {
   if (!error_.ok()) return FrameStatus::kBad;
+  if (direct_active_) {
+    if (direct_filled_ < direct_.size()) return FrameStatus::kNeedMore;
+    *payload = std::move(direct_);
+    direct_ = std::string();
+    direct_active_ = false;
+    direct_filled_ = 0;
+    return FrameStatus::kComplete;
+  }
   const auto* base = reinterpret_cast<const uint8_t*>(buf_.data());
-  FrameParse p = ParseFrame(absl::MakeConstSpan(base + start_, buf_.size() - start_), max_frame_bytes_);
+  const size_t available = buf_.size() - start_;
+  FrameParse p = ParseFrame(absl::MakeConstSpan(base + start_, available), max_frame_bytes_);
   if (p.status == FrameStatus::kBad) {
     error_ = p.error;
     return FrameStatus::kBad;
   }
-  if (p.status == FrameStatus::kNeedMore) return FrameStatus::kNeedMore;
+  if (p.status == FrameStatus::kNeedMore) {
+    if (available >= 4 && available - 4 + p.bytes_needed > kDirectFrameBytes) {
+      // A large frame, partly here: everything buffered belongs to it.
+      // Its storage is made now and the rest is received into it.
+      direct_.resize(available - 4 + p.bytes_needed);
+      std::memcpy(direct_.data(), buf_.data() + start_ + 4, available - 4);
+      direct_filled_ = available - 4;
+      direct_active_ = true;
+      buf_.clear();
+      start_ = 0;
+    }
+    return FrameStatus::kNeedMore;
+  }
   payload->assign(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
   start_ += p.frame_bytes;
   return FrameStatus::kComplete;
+}
+
+absl::Span<char> FrameReader::DirectBuffer() {
+  if (!direct_active_ || !error_.ok()) return {};
+  return absl::MakeSpan(direct_.data() + direct_filled_, direct_.size() - direct_filled_);
+}
+
+void FrameReader::CommitDirect(size_t n) {
+  direct_filled_ += std::min(n, direct_.size() - direct_filled_);
 }
 
 void AppendFrame(std::string_view payload, std::string* out) {

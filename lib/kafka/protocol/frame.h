@@ -56,13 +56,28 @@ class FrameReader {
   // The reason for kBad.
   const absl::Status& error() const { return error_; }
   // Bytes buffered and not yet returned.
-  size_t buffered() const { return buf_.size() - start_; }
+  size_t buffered() const { return buf_.size() - start_ + (direct_active_ ? 4 + direct_filled_ : 0); }
+
+  // Receiving a large frame in place. Once Next() has seen the size of a
+  // frame of more than kDirectFrameBytes that is not complete yet, the
+  // frame's payload storage is allocated whole (as Kafka's NetworkReceive
+  // allocates its buffer once it has read the size) and DirectBuffer() is
+  // the part still to fill: the caller receives into it and reports the
+  // bytes with CommitDirect(), and Next() hands that string over without a
+  // copy. Empty when no large frame is pending (then use Append()).
+  static constexpr size_t kDirectFrameBytes = 32 * 1024;
+  absl::Span<char> DirectBuffer();
+  void CommitDirect(size_t n);
 
  private:
   int32_t max_frame_bytes_;
   std::string buf_;
   size_t start_ = 0;
   absl::Status error_;
+  // The large frame being received in place (see DirectBuffer).
+  bool direct_active_ = false;
+  std::string direct_;
+  size_t direct_filled_ = 0;
 };
 
 // Appends an int32 size prefix + `payload` to *out.

@@ -94,7 +94,11 @@ void Connection::CloseNow(std::string_view why) {
 void Connection::Read() {
   if (reading_ || socket_closed_) return;
   reading_ = true;
-  socket_.async_read_some(asio::buffer(read_buf_),
+  // A large request frame is received straight into its payload (no copy
+  // through read_buf_, and reads as large as the socket has ready).
+  const absl::Span<char> direct = reader_.DirectBuffer();
+  direct_read_ = !direct.empty();
+  socket_.async_read_some(direct_read_ ? asio::buffer(direct.data(), direct.size()) : asio::buffer(read_buf_),
                           asio::bind_executor(strand_, [self = shared_from_this()](const asio::error_code& ec,
                                                                                    size_t n) { self->OnRead(ec, n); }));
   // Kafka's Selector closes a connection with no traffic for
@@ -122,7 +126,11 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
     if (ec == asio::error::eof || ec == asio::error::operation_aborted) return CloseNow("");
     return CloseNow(fmt::format("read failed: {}", ec.message()));
   }
-  reader_.Append(std::string_view(read_buf_.data(), n));
+  if (direct_read_) {
+    reader_.CommitDirect(n);
+  } else {
+    reader_.Append(std::string_view(read_buf_.data(), n));
+  }
   ProcessNext();
 }
 

@@ -95,6 +95,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Strand state.
   FrameReader reader_;
   std::array<char, 16384> read_buf_{};
+  bool direct_read_ = false;  // the read in progress fills reader_.DirectBuffer()
   bool reading_ = false;
   bool in_flight_ = false;     // a request is being handled or its answer written
   bool socket_closed_ = false;
