@@ -202,8 +202,14 @@ void Connection::Dispatch(std::string payload_bytes) {
 void Connection::Apply(RequestInterceptor::Verdict verdict, const RequestEnvelope& envelope,
                        std::shared_ptr<const std::string> payload) {
   switch (verdict.kind) {
-    case RequestInterceptor::Verdict::Kind::kServe:
-      return Serve(envelope, std::move(payload));
+    case RequestInterceptor::Verdict::Kind::kServe: {
+      if (!verdict.body.has_value()) return Serve(envelope, std::move(payload), std::move(verdict.rewrite_response));
+      // The handler reads the interceptor's body; it lives as long as the request.
+      auto body = std::make_shared<const std::string>(*std::move(verdict.body));
+      RequestEnvelope rewritten = envelope;
+      rewritten.body = Bytes(*body);
+      return Serve(rewritten, std::move(body), std::move(verdict.rewrite_response));
+    }
     case RequestInterceptor::Verdict::Kind::kRespond:
       return Send(std::move(verdict.frame), false);
     case RequestInterceptor::Verdict::Kind::kClose:
@@ -211,7 +217,8 @@ void Connection::Apply(RequestInterceptor::Verdict verdict, const RequestEnvelop
   }
 }
 
-void Connection::Serve(const RequestEnvelope& envelope, std::shared_ptr<const std::string> payload) {
+void Connection::Serve(const RequestEnvelope& envelope, std::shared_ptr<const std::string> payload,
+                       std::function<std::string(std::string)> rewrite) {
   const RequestHeader& header = envelope.header;
   const auto key = static_cast<ApiKey>(header.request_api_key);
   switch (key) {
@@ -233,7 +240,7 @@ void Connection::Serve(const RequestEnvelope& envelope, std::shared_ptr<const st
     return CloseNow(fmt::format("{}: versions {}-{} are served", Describe(header), handler->min_version,
                                 handler->max_version));
   }
-  RunHandler(*handler, envelope, std::move(payload));
+  RunHandler(*handler, envelope, std::move(payload), std::move(rewrite));
 }
 
 void Connection::SendUnsupportedApiVersions(int32_t correlation_id) {
@@ -325,7 +332,8 @@ void Connection::AnswerRawSaslToken(const std::string& token) {
 }
 
 void Connection::RunHandler(const ApiHandler& handler, const RequestEnvelope& envelope,
-                            std::shared_ptr<const std::string> payload) {
+                            std::shared_ptr<const std::string> payload,
+                            std::function<std::string(std::string)> rewrite) {
   RequestContext ctx;
   ctx.header = envelope.header;
   ctx.listener_name = listener_->name;
@@ -337,12 +345,16 @@ void Connection::RunHandler(const ApiHandler& handler, const RequestEnvelope& en
   awaiting_response_ = true;
   current_ = envelope.header;
   const uint64_t seq = ++seq_;
-  server_->RunHandler([self = shared_from_this(), h = &handler, ctx = std::move(ctx), body, payload, seq] {
+  server_->RunHandler([self = shared_from_this(), h = &handler, ctx = std::move(ctx), body, payload, seq,
+                       rewrite = std::move(rewrite)] {
     {
       MutexLock lock(&self->mu_);
       if (self->closed_) return;  // gone before its turn: nobody to answer
     }
-    h->handle(ctx, body, [self, seq](HandlerResponse response) { self->PostResponse(seq, std::move(response)); });
+    h->handle(ctx, body, [self, seq, rewrite](HandlerResponse response) {
+      if (rewrite && response.kind == HandlerResponse::Kind::kFrame) response.frame = rewrite(std::move(response.frame));
+      self->PostResponse(seq, std::move(response));
+    });
   });
 }
 

@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -62,7 +63,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // The interceptor's verdict on a decoded request, then serving it.
   void Apply(RequestInterceptor::Verdict verdict, const RequestEnvelope& envelope,
              std::shared_ptr<const std::string> payload);
-  void Serve(const RequestEnvelope& envelope, std::shared_ptr<const std::string> payload);
+  // `rewrite`: applied to the handler's response frame, if set.
+  void Serve(const RequestEnvelope& envelope, std::shared_ptr<const std::string> payload,
+             std::function<std::string(std::string)> rewrite = {});
   // An ApiVersions v0 answer with UNSUPPORTED_VERSION and the versions served (KIP-511).
   void SendUnsupportedApiVersions(int32_t correlation_id);
   void AnswerApiVersions(const RequestEnvelope& envelope);
@@ -70,7 +73,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void AnswerSaslAuthenticate(const RequestEnvelope& envelope);
   void AnswerRawSaslToken(const std::string& token);
   void RunHandler(const ApiHandler& handler, const RequestEnvelope& envelope,
-                  std::shared_ptr<const std::string> payload);
+                  std::shared_ptr<const std::string> payload, std::function<std::string(std::string)> rewrite);
   // From any thread: a handler's answer to request `seq`.
   void PostResponse(uint64_t seq, HandlerResponse response);
   void OnResponse(uint64_t seq, HandlerResponse response);

@@ -4,14 +4,18 @@
 // OnRequest before it is served, and the verdict decides what happens:
 // serve it as usual, answer it with the given frame instead, or close the
 // connection; each after an optional delay (nothing more is read from that
-// connection meanwhile, as while a handler runs). AdjustApiVersions may
-// lower or remove what ApiVersions advertises.
+// connection meanwhile, as while a handler runs). A served request may be
+// rewritten on its way: the handler gets another body (same header), and
+// its response frame passes through a function before it is sent.
+// AdjustApiVersions may lower or remove what ApiVersions advertises.
 //
 // Thread-safety: called from the server's network threads, several
 // connections at once; implementations must be thread-safe.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +33,12 @@ class RequestInterceptor {
     Kind kind = Kind::kServe;
     std::string frame;                            // kRespond: the whole response frame
     absl::Duration delay = absl::ZeroDuration();  // before serving, responding or closing
+    // kServe, both optional (APIs with a handler; not ApiVersions or SASL):
+    // the handler is given `body` instead of the request's body, encoded at
+    // the request's version; a response frame from it goes through
+    // `rewrite_response` (called on the handler's thread) before it is sent.
+    std::optional<std::string> body;
+    std::function<std::string(std::string frame)> rewrite_response;
   };
 
   virtual ~RequestInterceptor() = default;
