@@ -16,6 +16,7 @@
 #include "broker/group/offsets_records.h"
 #include "broker/topic_registry.h"
 #include "kafka/fake_kafka_errors.h"
+#include "kafka/fake_kafka_partition_errors.h"
 #include "kafka/messages/messages.h"
 #include "kafka/server/cluster_server.h"
 #include "kafka/server/handler.h"
@@ -39,14 +40,21 @@ using kafka::HasErrorResponder;
 using kafka::RawResponseFrame;
 using kafka::RequestHeader;
 
-// `topic_id`: "id:<id>" of the scope's topic ("" if unknown).
+// Whether a partition a request names (`topic` as it names it: a name, or
+// "id:<id>") is the scope's. `topic_id`: "id:<id>" of the scope's topic ("" if
+// unknown).
+bool PartitionInScope(const RequestScope& scope, const std::string& topic_id, const std::string& topic,
+                      int32_t partition) {
+  return scope.topic.has_value() && (topic == *scope.topic || (!topic_id.empty() && topic == topic_id)) &&
+         (scope.partition < 0 || partition == scope.partition);
+}
+
 bool InScope(const RequestScope& scope, const std::string& topic_id, int32_t broker_id,
              const std::vector<std::pair<std::string, int32_t>>& partitions) {
   if (scope.broker_id.has_value() && *scope.broker_id != broker_id) return false;
   if (!scope.topic.has_value()) return true;
   return std::any_of(partitions.begin(), partitions.end(), [&](const auto& tp) {
-    return (tp.first == *scope.topic || (!topic_id.empty() && tp.first == topic_id)) &&
-           (scope.partition < 0 || tp.second == scope.partition);
+    return PartitionInScope(scope, topic_id, tp.first, tp.second);
   });
 }
 
@@ -317,23 +325,46 @@ class FakeKafka::Impl : public kafka::RequestInterceptor {
         if (d.ok()) topic_ids[name] = "id:" + d->topic_id;
       }
     }
-    std::optional<InjectedError> error;
+    std::optional<Pending> matched;
+    std::string topic_id;  // of the matched scope's topic, "id:<id>", if resolved
     {
       MutexLock lock(&mu_);
       std::deque<Pending>& queue = pending_[header.request_api_key];
       for (auto p = queue.begin(); p != queue.end(); ++p) {
-        const std::string topic_id = p->scope.topic.has_value() ? topic_ids[*p->scope.topic] : std::string();
+        topic_id = p->scope.topic.has_value() ? topic_ids[*p->scope.topic] : std::string();
         if (!InScope(p->scope, topic_id, broker_id, probe->partitions)) continue;
-        error = p->error;
+        matched = *p;
         queue.erase(p);
         break;
       }
     }
-    if (!error.has_value()) return verdict;
-    std::optional<ErrorAnswer> answer = AnswerWithError(header, body, error->error_code, &facts);
+    if (!matched.has_value()) return verdict;
+    const InjectedError& error = matched->error;
+    verdict.delay += error.delay;
+    // A topic scope on a partition-keyed API: only the scoped partitions fail,
+    // the rest of the request is served.
+    if (matched->scope.topic.has_value() && kafka::HasPartitionErrorResponder(header.request_api_key)) {
+      std::optional<kafka::PartitionErrorPlan> plan = kafka::PlanPartitionError(
+          header, body, error.error_code,
+          [scope = matched->scope, topic_id](const std::string& topic, int32_t partition) {
+            return PartitionInScope(scope, topic_id, topic, partition);
+          });
+      if (plan.has_value()) {
+        if (!plan->rest_body.has_value()) {  // every partition named is scoped
+          verdict.kind = Verdict::Kind::kRespond;
+          verdict.frame = plan->merge(std::nullopt);
+          return verdict;
+        }
+        verdict.body = std::move(plan->rest_body);
+        verdict.rewrite_response = [merge = std::move(plan->merge)](std::string frame) {
+          return merge(std::move(frame));
+        };
+        return verdict;
+      }
+    }
+    std::optional<ErrorAnswer> answer = AnswerWithError(header, body, error.error_code, &facts);
     verdict.kind = Verdict::Kind::kRespond;
     verdict.frame = std::move(answer->frame);
-    verdict.delay += error->delay;
     return verdict;
   }
 

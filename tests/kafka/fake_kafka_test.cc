@@ -25,6 +25,7 @@
 #include "kafka/protocol/request_envelope.h"
 #include "kafka/protocol/writer.h"
 #include "kafka/server/handler.h"
+#include "record/record_batch.h"
 #include "samsa/cluster.h"
 #include "samsa/consumer.h"
 #include "samsa/errors.h"
@@ -793,6 +794,321 @@ TEST_CASE("FakeKafka: SetGroupCoordinator moves a group, its offsets come along,
   CHECK(fake->CommittedOffset("g", "t", 0).value() == std::optional<int64_t>(5));
   CHECK(ErrorCodeOf(fake->SetGroupCoordinator("g", 9)) == ErrorCode::kBrokerNotAvailable);
   REQUIRE((*consumer)->Close().ok());
+}
+
+
+// --- Partition-level errors (a scope naming a topic) -----------------------------
+
+// Sends `request` at `version` on `conn` and decodes the answer.
+template <typename Response, typename Request>
+Response Call(RawConnection& conn, int32_t correlation_id, int16_t version, const Request& request) {
+  conn.Send(correlation_id, version, request);
+  const std::optional<std::string> payload = conn.Receive();
+  REQUIRE(payload.has_value());
+  kafka::Reader reader(payload->data(), payload->size());
+  kafka::ResponseHeader header;
+  const kafka::ApiInfo* api = kafka::FindApi(static_cast<int16_t>(Request::kApiKey));
+  REQUIRE(header.Read(reader, kafka::ResponseHeaderVersion(*api, version)).ok());
+  CHECK(header.correlation_id == correlation_id);
+  Response response;
+  REQUIRE(response.Read(reader, version).ok());
+  CHECK(reader.empty());
+  return response;
+}
+
+std::string Batch(const std::vector<std::string>& values) {
+  record::RecordBatchBuilder builder;
+  for (const std::string& v : values) builder.Append(0, std::nullopt, v);
+  absl::StatusOr<std::string> batch = builder.Build();
+  REQUIRE(batch.ok());
+  return *std::move(batch);
+}
+
+// A Produce (acks=all) of one batch per (topic, partition), in that order.
+kafka::ProduceRequest ProduceOf(const std::vector<std::pair<std::string, std::vector<int32_t>>>& topics,
+                                const std::string& value) {
+  kafka::ProduceRequest request;
+  request.acks = -1;
+  request.timeout_ms = 10000;
+  for (const auto& [name, partitions] : topics) {
+    auto& t = request.topic_data.emplace_back();
+    t.name = name;
+    for (int32_t p : partitions) {
+      auto& pd = t.partition_data.emplace_back();
+      pd.index = p;
+      pd.records = Batch({fmt::format("{}-{}-{}", value, name, p)});
+    }
+  }
+  return request;
+}
+
+// (partition index, error code) of each partition of each topic of a response, in order.
+using PartitionErrors = std::vector<std::vector<std::pair<int32_t, int16_t>>>;
+template <typename Topics>
+PartitionErrors Outline(const Topics& topics) {
+  PartitionErrors out;
+  for (const auto& t : topics) {
+    auto& o = out.emplace_back();
+    if constexpr (requires { t.partition_responses; }) {  // Produce
+      for (const auto& p : t.partition_responses) o.emplace_back(p.index, p.error_code);
+    } else {
+      for (const auto& p : t.partitions) o.emplace_back(p.partition_index, p.error_code);
+    }
+  }
+  return out;
+}
+
+TEST_CASE("FakeKafka: a partition-scoped Produce error fails that partition only; the others are stored",
+          "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  // Another broker's: never matched here.
+  REQUIRE(fake->PushRequestErrors(kProduce, std::vector<int16_t>{kNotLeaderOrFollower},
+                                  {.broker_id = 7, .topic = "t", .partition = 1})
+              .ok());
+  REQUIRE(fake->PushRequestErrors(kProduce, std::vector<int16_t>{kNotLeaderOrFollower}, {.topic = "t", .partition = 1})
+              .ok());
+  RawConnection conn(fake->Port(0));
+  // Partition 1 first: the answer keeps the request's order.
+  const kafka::ProduceResponse first = Call<kafka::ProduceResponse>(conn, 1, 9, ProduceOf({{"t", {1, 0}}}, "a"));
+  REQUIRE(first.responses.size() == 1);
+  CHECK(first.responses[0].name == "t");
+  const auto& parts = first.responses[0].partition_responses;
+  REQUIRE(parts.size() == 2);
+  CHECK(parts[0].index == 1);
+  CHECK(parts[0].error_code == kNotLeaderOrFollower);
+  CHECK(parts[0].base_offset == -1);
+  CHECK(parts[1].index == 0);
+  CHECK(parts[1].error_code == 0);
+  CHECK(parts[1].base_offset == 0);
+  CHECK(fake->PendingRequestErrors() == 1);  // broker 7's
+  REQUIRE(fake->ReadAll("t", 0)->size() == 1);
+  CHECK(fake->ReadAll("t", 0)->at(0).value == std::optional<std::string>("a-t-0"));
+  CHECK(fake->ReadAll("t", 1)->empty());
+
+  // The error is consumed: both partitions are stored.
+  const kafka::ProduceResponse second = Call<kafka::ProduceResponse>(conn, 2, 9, ProduceOf({{"t", {0, 1}}}, "b"));
+  REQUIRE(second.responses.size() == 1);
+  REQUIRE(second.responses[0].partition_responses.size() == 2);
+  CHECK(second.responses[0].partition_responses[0].error_code == 0);
+  CHECK(second.responses[0].partition_responses[0].base_offset == 1);
+  CHECK(second.responses[0].partition_responses[1].error_code == 0);
+  CHECK(second.responses[0].partition_responses[1].base_offset == 0);
+  CHECK(fake->ReadAll("t", 0)->size() == 2);
+  REQUIRE(fake->ReadAll("t", 1)->size() == 1);
+  CHECK(fake->ReadAll("t", 1)->at(0).value == std::optional<std::string>("b-t-1"));
+}
+
+TEST_CASE("FakeKafka: a topic-scoped error fails every partition of the topic; another topic is served",
+          "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  REQUIRE(fake->CreateTopic("u", 1).ok());
+  REQUIRE(fake->PushRequestErrors(kProduce, {InjectedError{kNotLeaderOrFollower, absl::Milliseconds(200)}},
+                                  {.topic = "t"})
+              .ok());
+  RawConnection conn(fake->Port(0));
+  const absl::Time start = absl::Now();
+  const kafka::ProduceResponse produced =
+      Call<kafka::ProduceResponse>(conn, 1, 7, ProduceOf({{"t", {0, 1}}, {"u", {0}}}, "a"));
+  CHECK(absl::Now() - start >= absl::Milliseconds(200));  // the error's delay still applies
+  REQUIRE(produced.responses.size() == 2);
+  CHECK(produced.responses[0].name == "t");
+  CHECK(produced.responses[1].name == "u");
+  CHECK(Outline(produced.responses) ==
+        PartitionErrors{{{0, kNotLeaderOrFollower}, {1, kNotLeaderOrFollower}}, {{0, 0}}});
+  CHECK(fake->ReadAll("t", 0)->empty());
+  CHECK(fake->ReadAll("t", 1)->empty());
+  CHECK(fake->ReadAll("u", 0)->size() == 1);
+
+  // Fetch v13 names topics by id: the scope's topic is matched by its id.
+  REQUIRE(fake->Produce("t", 0, std::nullopt, "x").ok());
+  REQUIRE(fake->PushRequestErrors(kFetch, std::vector<int16_t>{kNotLeaderOrFollower}, {.topic = "t"}).ok());
+  const std::string t_id = fake->cluster()->DescribeTopic("t")->topic_id;
+  const std::string u_id = fake->cluster()->DescribeTopic("u")->topic_id;
+  kafka::FetchRequest fetch;
+  fetch.max_wait_ms = 0;
+  for (const auto& [id, partitions] : std::vector<std::pair<std::string, std::vector<int32_t>>>{
+           {t_id, {0, 1}}, {u_id, {0}}}) {
+    auto& topic = fetch.topics.emplace_back();
+    topic.topic_id = kafka::TopicIdToUuid(id);
+    for (int32_t p : partitions) {
+      auto& fp = topic.partitions.emplace_back();
+      fp.partition = p;
+      fp.partition_max_bytes = 1 << 20;
+    }
+  }
+  const kafka::FetchResponse fetched = Call<kafka::FetchResponse>(conn, 2, 13, fetch);
+  CHECK(fetched.error_code == 0);
+  REQUIRE(fetched.responses.size() == 2);
+  CHECK(fetched.responses[0].topic_id == kafka::TopicIdToUuid(t_id));
+  CHECK(fetched.responses[1].topic_id == kafka::TopicIdToUuid(u_id));
+  CHECK(Outline(fetched.responses) ==
+        PartitionErrors{{{0, kNotLeaderOrFollower}, {1, kNotLeaderOrFollower}}, {{0, 0}}});
+  CHECK(fetched.responses[0].partitions[0].high_watermark == -1);
+  CHECK(fetched.responses[1].partitions[0].high_watermark == 1);
+  CHECK(fake->PendingRequestErrors() == 0);
+}
+
+TEST_CASE("FakeKafka: a partition-scoped Fetch error fails that partition; the other returns its records",
+          "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  for (int32_t p : {0, 1}) {
+    for (int i = 0; i < 2; ++i) REQUIRE(fake->Produce("t", p, std::nullopt, fmt::format("v{}", i)).ok());
+  }
+  REQUIRE(fake->PushRequestErrors(kFetch, std::vector<int16_t>{kNotLeaderOrFollower}, {.topic = "t", .partition = 1})
+              .ok());
+  kafka::FetchRequest request;
+  request.max_wait_ms = 5000;  // with a failed partition Kafka answers at once
+  request.min_bytes = 1 << 20;
+  auto& topic = request.topics.emplace_back();
+  topic.topic = "t";
+  for (int32_t p : {0, 1}) {
+    auto& fp = topic.partitions.emplace_back();
+    fp.partition = p;
+    fp.partition_max_bytes = 1 << 20;
+  }
+  RawConnection conn(fake->Port(0));
+  const absl::Time start = absl::Now();
+  const kafka::FetchResponse failed = Call<kafka::FetchResponse>(conn, 1, 12, request);
+  CHECK(absl::Now() - start < absl::Seconds(4));
+  REQUIRE(failed.responses.size() == 1);
+  CHECK(failed.responses[0].topic == "t");
+  CHECK(Outline(failed.responses) ==
+        PartitionErrors{{{0, 0}, {1, kNotLeaderOrFollower}}});
+  const auto& served = failed.responses[0].partitions[0];
+  CHECK(served.high_watermark == 2);
+  CHECK(served.log_start_offset == 0);
+  REQUIRE(served.records.has_value());
+  auto batch = record::RecordBatchView::Parse(*served.records);
+  REQUIRE(batch.ok());
+  CHECK(batch->base_offset() == 0);
+  const auto& error = failed.responses[0].partitions[1];
+  CHECK(error.high_watermark == -1);
+  CHECK(error.last_stable_offset == -1);
+  CHECK(error.log_start_offset == -1);
+  CHECK((!error.records.has_value() || error.records->empty()));
+
+  // Consumed: both partitions return records.
+  request.max_wait_ms = 0;
+  request.min_bytes = 1;
+  const kafka::FetchResponse next = Call<kafka::FetchResponse>(conn, 2, 12, request);
+  CHECK(Outline(next.responses) == PartitionErrors{{{0, 0}, {1, 0}}});
+  CHECK(next.responses[0].partitions[1].high_watermark == 2);
+  CHECK(next.responses[0].partitions[1].records.value_or("").size() > 0);
+}
+
+TEST_CASE("FakeKafka: a partition-scoped ListOffsets error fails that partition; the other gets its offset",
+          "[kafka][fake]") {
+  constexpr int16_t kListOffsets = 2;
+  constexpr int16_t kUnknownTopicOrPartition = 3;
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  for (int i = 0; i < 3; ++i) REQUIRE(fake->Produce("t", 0, std::nullopt, "v").ok());
+  REQUIRE(fake->Produce("t", 1, std::nullopt, "v").ok());
+  REQUIRE(fake->PushRequestErrors(kListOffsets, std::vector<int16_t>{kUnknownTopicOrPartition},
+                                  {.topic = "t", .partition = 0})
+              .ok());
+  kafka::ListOffsetsRequest request;
+  request.replica_id = -1;
+  auto& topic = request.topics.emplace_back();
+  topic.name = "t";
+  for (int32_t p : {0, 1}) {
+    auto& lp = topic.partitions.emplace_back();
+    lp.partition_index = p;
+    lp.timestamp = -1;  // latest
+  }
+  RawConnection conn(fake->Port(0));
+  const kafka::ListOffsetsResponse failed = Call<kafka::ListOffsetsResponse>(conn, 1, 7, request);
+  CHECK(Outline(failed.topics) ==
+        PartitionErrors{{{0, kUnknownTopicOrPartition}, {1, 0}}});
+  CHECK(failed.topics[0].partitions[0].offset == -1);
+  CHECK(failed.topics[0].partitions[0].timestamp == -1);
+  CHECK(failed.topics[0].partitions[1].offset == 1);
+
+  const kafka::ListOffsetsResponse next = Call<kafka::ListOffsetsResponse>(conn, 2, 7, request);
+  CHECK(Outline(next.topics) == PartitionErrors{{{0, 0}, {1, 0}}});
+  CHECK(next.topics[0].partitions[0].offset == 3);
+}
+
+TEST_CASE("FakeKafka: partition-scoped OffsetCommit and OffsetFetch errors leave the other partitions served",
+          "[kafka][fake]") {
+  constexpr int16_t kOffsetFetch = 9;
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  RawConnection conn(fake->Port(0));
+  // A commit from outside any group (generation -1, no member id).
+  auto commit = [&](int32_t correlation_id, const std::string& group, int64_t offset) {
+    kafka::OffsetCommitRequest request;
+    request.group_id = group;
+    auto& topic = request.topics.emplace_back();
+    topic.name = "t";
+    for (int32_t p : {0, 1}) {
+      auto& cp = topic.partitions.emplace_back();
+      cp.partition_index = p;
+      cp.committed_offset = offset + p;
+    }
+    return Call<kafka::OffsetCommitResponse>(conn, correlation_id, 8, request);
+  };
+  REQUIRE(fake->PushRequestErrors(kOffsetCommit, std::vector<int16_t>{kCoordinatorLoadInProgress},
+                                  {.topic = "t", .partition = 1})
+              .ok());
+  CHECK(Outline(commit(1, "g", 5).topics) ==
+        PartitionErrors{{{0, 0}, {1, kCoordinatorLoadInProgress}}});
+  CHECK(fake->CommittedOffset("g", "t", 0).value() == std::optional<int64_t>(5));
+  CHECK(fake->CommittedOffset("g", "t", 1).value() == std::nullopt);
+  CHECK(Outline(commit(2, "g", 10).topics) ==
+        PartitionErrors{{{0, 0}, {1, 0}}});
+  CHECK(fake->CommittedOffset("g", "t", 1).value() == std::optional<int64_t>(11));
+  CHECK(Outline(commit(3, "h", 20).topics) ==
+        PartitionErrors{{{0, 0}, {1, 0}}});
+
+  // OffsetFetch v7: the topics form, partition 1 failed, no top-level error.
+  REQUIRE(fake->PushRequestErrors(kOffsetFetch, std::vector<int16_t>{kCoordinatorLoadInProgress},
+                                  {.topic = "t", .partition = 1})
+              .ok());
+  kafka::OffsetFetchRequest v7;
+  v7.group_id = "g";
+  v7.topics = std::vector<kafka::OffsetFetchRequest::OffsetFetchRequestTopic>(1);
+  (*v7.topics)[0].name = "t";
+  (*v7.topics)[0].partition_indexes = {1, 0};
+  const kafka::OffsetFetchResponse fetched = Call<kafka::OffsetFetchResponse>(conn, 4, 7, v7);
+  CHECK(fetched.error_code == 0);
+  CHECK(Outline(fetched.topics) ==
+        PartitionErrors{{{1, kCoordinatorLoadInProgress}, {0, 0}}});
+  CHECK(fetched.topics[0].partitions[0].committed_offset == -1);
+  CHECK(fetched.topics[0].partitions[1].committed_offset == 10);
+
+  // OffsetFetch v8: each group naming the partition has it failed.
+  REQUIRE(fake->PushRequestErrors(kOffsetFetch, std::vector<int16_t>{kCoordinatorLoadInProgress},
+                                  {.topic = "t", .partition = 1})
+              .ok());
+  kafka::OffsetFetchRequest v8;
+  for (const std::string group : {"g", "h"}) {
+    auto& g = v8.groups.emplace_back();
+    g.group_id = group;
+    g.topics = std::vector<kafka::OffsetFetchRequest::OffsetFetchRequestTopics>(1);
+    (*g.topics)[0].name = "t";
+    (*g.topics)[0].partition_indexes = group == "g" ? std::vector<int32_t>{0, 1} : std::vector<int32_t>{1};
+  }
+  const kafka::OffsetFetchResponse groups = Call<kafka::OffsetFetchResponse>(conn, 5, 8, v8);
+  REQUIRE(groups.groups.size() == 2);
+  CHECK(groups.groups[0].group_id == "g");
+  CHECK(groups.groups[0].error_code == 0);
+  CHECK(Outline(groups.groups[0].topics) ==
+        PartitionErrors{{{0, 0}, {1, kCoordinatorLoadInProgress}}});
+  CHECK(groups.groups[0].topics[0].partitions[0].committed_offset == 10);
+  CHECK(groups.groups[0].topics[0].partitions[1].committed_offset == -1);
+  CHECK(groups.groups[1].group_id == "h");  // nothing of it served: answered by the fake
+  CHECK(groups.groups[1].error_code == 0);
+  CHECK(Outline(groups.groups[1].topics) ==
+        PartitionErrors{{{1, kCoordinatorLoadInProgress}}});
+  CHECK(fake->PendingRequestErrors() == 0);
+
+  const kafka::OffsetFetchResponse again = Call<kafka::OffsetFetchResponse>(conn, 6, 7, v7);
+  CHECK(Outline(again.topics) == PartitionErrors{{{1, 0}, {0, 0}}});
+  CHECK(again.topics[0].partitions[0].committed_offset == 11);
 }
 
 }  // namespace

@@ -15,20 +15,40 @@
 // server accepts connections. Brokers are numbered 0..num_brokers-1.
 //
 // Fault controls (all take effect for requests decoded after the call):
-// - PushRequestErrors: the next matching requests of an API are answered
-//   with the given error codes, in order, without being served (a Produce
-//   so answered appends nothing). Supported APIs, where every partition (or
-//   the top-level error) of the response carries the code: Produce (0),
-//   Fetch (1), ListOffsets (2), OffsetCommit (8), OffsetFetch (9),
-//   FindCoordinator (10), JoinGroup (11), Heartbeat (12), SyncGroup (14),
-//   InitProducerId (22); and Metadata (3), where every topic the request
-//   names (all topics for a null list) gets the error at topic level, with
-//   no partitions, the brokers listed as usual (a Metadata request naming no
-//   topic never matches). Pushing for another API is INVALID_REQUEST.
-//   A scope limits which requests match: a broker, and/or a topic-partition
-//   (the request must name it, by name or — Fetch v13+ — by topic id; then
-//   the whole request gets the error). The first pending error whose scope
+// - PushRequestErrors: the next matching requests of an API get the given
+//   error codes, in order (one pending error consumed per matching request).
+//   Supported APIs: Produce (0), Fetch (1), ListOffsets (2), OffsetCommit
+//   (8), OffsetFetch (9), FindCoordinator (10), JoinGroup (11), Heartbeat
+//   (12), SyncGroup (14), InitProducerId (22) and Metadata (3); pushing for
+//   another API is INVALID_REQUEST.
+//   A scope limits which requests match: a broker, and/or a topic (with a
+//   partition, or -1 for any) that the request must name — by name, or for
+//   Fetch v13+ by the topic's id. The first pending error whose scope
 //   matches is used; a Produce with acks=0 (no response) is never matched.
+//   An error's delay is waited first: before the answer, and before the
+//   served part (below) is served.
+//   What a matched request gets:
+//   - Scope without a topic: the request is not served; every partition of
+//     the response (or the top-level error; OffsetFetch both, v8 each group)
+//     carries the code. A Produce so answered appends nothing.
+//   - Scope with a topic, on Produce, Fetch, ListOffsets, OffsetCommit or
+//     OffsetFetch (v0-7 topics, v8 each group naming the partition): as
+//     Kafka answers when one partition has a problem, only the scoped
+//     partitions fail (the scope's partition, or for -1 every partition of
+//     the topic) and carry the code, with the fields Kafka puts in an error
+//     partition (Produce base_offset -1; Fetch high watermark, last stable
+//     offset and log start offset -1, no records; ListOffsets offset and
+//     timestamp -1; OffsetFetch offset -1). Every other partition is served
+//     by the real handler as if the scoped ones had not been in the request
+//     (a Produce appends their batches and nothing of the scoped ones; a
+//     Fetch answers without waiting for data). The response keeps the
+//     request's topic and partition order. A request- or group-level error
+//     of the served part (a Fetch's, an OffsetFetch's) is answered as the
+//     handler gave it.
+//   - Metadata: every topic the request names (all topics for a null list)
+//     gets the error at topic level, with no partitions, the brokers listed
+//     as usual; a topic scope only picks the requests (a Metadata request
+//     naming no topic never matches).
 // - Intercept: a callback sees each request of an API (ApiVersions
 //   included) and passes it, answers it with a response body of your own,
 //   delays it, or drops the connection.
@@ -101,11 +121,16 @@ struct FakeRecord {
   std::optional<std::string> value;
 };
 
-// Which requests a pushed error applies to: unset fields match everything.
+// Which requests a pushed error applies to (unset fields match everything)
+// and, with a topic on a partition-keyed API, which of their partitions fail
+// (see PushRequestErrors above).
 struct RequestScope {
   std::optional<int32_t> broker_id;
-  std::optional<std::string> topic;  // with partition: requests naming topic-partition
-  int32_t partition = -1;            // -1: any partition of `topic`
+  // Requests naming this topic (and `partition` of it). Produce, Fetch,
+  // ListOffsets, OffsetCommit, OffsetFetch: only those partitions get the
+  // error, the rest of the request is served. Unset: the whole request fails.
+  std::optional<std::string> topic;
+  int32_t partition = -1;  // -1: every partition of `topic`
 };
 
 struct InjectedError {
