@@ -108,6 +108,7 @@ struct BrokerConfig {
   int32_t socket_request_max_bytes = 104857600;       // socket.request.max.bytes
   int32_t queued_max_requests = 500;                  // queued.max.requests
   int64_t connections_max_idle_ms = 600000;           // connections.max.idle.ms
+  int32_t max_incremental_fetch_session_cache_slots = 1000;  // max.incremental.fetch.session.cache.slots
   std::string sasl_enabled_mechanisms = "GSSAPI";     // sasl.enabled.mechanisms
   std::string samsa_storage = "disk";                 // samsa.storage: disk | memory (samsa's own)
   // Every listener.name.<listener>.* key (e.g. the SASL/PLAIN JAAS line), as given.

@@ -131,6 +131,8 @@ absl::StatusOr<BrokerConfig> BrokerConfig::FromProperties(const Properties& prop
   SAMSA_RETURN_IF_ERROR(r.Int("socket.request.max.bytes", &c.socket_request_max_bytes, 1));
   SAMSA_RETURN_IF_ERROR(r.Int("queued.max.requests", &c.queued_max_requests, 1));
   SAMSA_RETURN_IF_ERROR(r.Long("connections.max.idle.ms", &c.connections_max_idle_ms));
+  SAMSA_RETURN_IF_ERROR(r.Int("max.incremental.fetch.session.cache.slots",
+                              &c.max_incremental_fetch_session_cache_slots, 0));
   SAMSA_RETURN_IF_ERROR(r.String("sasl.enabled.mechanisms", &c.sasl_enabled_mechanisms));
   SAMSA_RETURN_IF_ERROR(r.String("samsa.storage", &c.samsa_storage, {"disk", "memory"}));
   for (const auto& [key, value] : props) {

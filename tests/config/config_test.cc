@@ -99,6 +99,22 @@ TEST_CASE("an unknown key is a warning that names it, never an error", "[config]
   CHECK(warnings[0].find("no.such.setting") != std::string::npos);
 }
 
+TEST_CASE("max.incremental.fetch.session.cache.slots loads: Kafka's 1000 by default, 0 for none",
+          "[config]") {
+  absl::StatusOr<BrokerConfig> defaults = BrokerConfig::FromProperties({});
+  REQUIRE(defaults.ok());
+  CHECK(defaults->max_incremental_fetch_session_cache_slots == 1000);
+  std::vector<std::string> warnings;
+  absl::StatusOr<BrokerConfig> none =
+      BrokerConfig::FromProperties({{"max.incremental.fetch.session.cache.slots", "0"}}, &warnings);
+  REQUIRE(none.ok());
+  CHECK(warnings.empty());
+  CHECK(none->max_incremental_fetch_session_cache_slots == 0);
+  absl::StatusOr<BrokerConfig> negative =
+      BrokerConfig::FromProperties({{"max.incremental.fetch.session.cache.slots", "-1"}});
+  CHECK(ErrorCodeOf(negative.status()) == ErrorCode::kInvalidConfig);
+}
+
 TEST_CASE("a bad value is INVALID_CONFIG naming the key", "[config]") {
   const auto error_for = [](Properties p) {
     absl::StatusOr<BrokerConfig> c = BrokerConfig::FromProperties(p);

@@ -139,6 +139,8 @@ std::vector<BrokerConfigValue> BrokerConfigValues(const BrokerConfig& c) {
       {"log.roll.ms", OptionalNumber(c.log_roll_ms), T::kLong},
       {"log.segment.bytes", std::to_string(c.log_segment_bytes), T::kInt},
       {"log.segment.delete.delay.ms", std::to_string(c.log_segment_delete_delay_ms), T::kLong},
+      {"max.incremental.fetch.session.cache.slots", std::to_string(c.max_incremental_fetch_session_cache_slots),
+       T::kInt},
       {"message.max.bytes", std::to_string(c.message_max_bytes), T::kInt},
       {"min.insync.replicas", std::to_string(c.min_insync_replicas), T::kInt},
       {"num.io.threads", std::to_string(c.num_io_threads), T::kInt},
