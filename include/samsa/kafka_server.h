@@ -39,6 +39,13 @@
 //   connections.max.idle.ms          a connection that sends nothing this long
 //                                    while no request of it is being served is
 //                                    closed (default 600000; negative: never).
+//   max.incremental.fetch.session.cache.slots
+//                                    how many incremental fetch sessions
+//                                    (KIP-227) the server keeps (default 1000;
+//                                    0: none, every Fetch is answered in
+//                                    full). When full, one unused for over two
+//                                    minutes, or an older smaller one, makes
+//                                    room. Sessions end when the server stops.
 //
 // Per connection, requests are handled one at a time in arrival order, as
 // Kafka does (it mutes the channel while a request is in flight); pipelined

@@ -36,7 +36,9 @@ ClusterServerContext::ClusterServerContext(Cluster::Impl* cluster, std::shared_p
     : cluster_(cluster),
       broker_(std::move(broker)),
       endpoints_(std::move(endpoints)),
-      cluster_id_(std::move(cluster_id)) {}
+      cluster_id_(std::move(cluster_id)),
+      fetch_sessions_(broker_->impl()->clock(),
+                      broker_->impl()->config().max_incremental_fetch_session_cache_slots) {}
 
 std::vector<BrokerEndpoint> ClusterServerContext::LiveBrokers(std::string_view listener_name) {
   std::vector<BrokerEndpoint> out;

@@ -17,6 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "broker/cluster_impl.h"
+#include "kafka/server/fetch_session_cache.h"
 #include "kafka/server/handler.h"
 #include "kafka/server/kafka_server.h"
 #include "util/mutex.h"
@@ -50,12 +51,14 @@ class ClusterServerContext : public ServerContext {
   int32_t controller_id() override { return cluster_->controller_id(); }
   // The running brokers that have a server, ascending id.
   std::vector<BrokerEndpoint> LiveBrokers(std::string_view listener_name) override;
+  FetchSessionCache* fetch_sessions() override { return &fetch_sessions_; }
 
  private:
   Cluster::Impl* const cluster_;
   const std::shared_ptr<Broker> broker_;
   const std::shared_ptr<ClusterEndpoints> endpoints_;
   const std::string cluster_id_;
+  FetchSessionCache fetch_sessions_;  // this broker's
 };
 
 class ClusterServers {

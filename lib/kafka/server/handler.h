@@ -41,6 +41,8 @@
 
 namespace samsa::kafka {
 
+class FetchSessionCache;
+
 // One broker as a client sees it in Metadata / FindCoordinator.
 struct BrokerEndpoint {
   int32_t node_id = -1;
@@ -63,6 +65,9 @@ class ServerContext {
   // Every live broker with its advertised endpoint on the named listener
   // (the listener the request came in on), ascending node id.
   virtual std::vector<BrokerEndpoint> LiveBrokers(std::string_view listener_name) = 0;
+  // This broker's incremental fetch sessions (fetch_session_cache.h); never
+  // null. The server clears it when it stops.
+  virtual FetchSessionCache* fetch_sessions() = 0;
 };
 
 // Who asked, over which connection.

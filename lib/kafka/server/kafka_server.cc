@@ -375,6 +375,7 @@ void Server::Stop() {
   for (auto& [ptr, connection] : connections) connection->Close();
   connections.clear();
   pool_.Shutdown();  // waits for the handlers running
+  context_->fetch_sessions()->Clear();  // a Kafka broker's sessions end with it
   runtime_->work.reset();
   for (std::thread& t : network_threads_) t.join();  // run() returns once every socket is closed
   network_threads_.clear();

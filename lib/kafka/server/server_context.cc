@@ -5,7 +5,9 @@
 namespace samsa::kafka {
 
 SingleBrokerContext::SingleBrokerContext(Broker::Impl* broker, std::string cluster_id)
-    : broker_(broker), cluster_id_(std::move(cluster_id)) {}
+    : broker_(broker),
+      cluster_id_(std::move(cluster_id)),
+      fetch_sessions_(broker->clock(), broker->config().max_incremental_fetch_session_cache_slots) {}
 
 void SingleBrokerContext::SetEndpoint(std::string_view listener_name, std::string host, int32_t port) {
   MutexLock lock(&mu_);

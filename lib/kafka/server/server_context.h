@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "kafka/server/fetch_session_cache.h"
 #include "kafka/server/handler.h"
 #include "util/mutex.h"
 
@@ -30,10 +31,12 @@ class SingleBrokerContext : public ServerContext {
   // This broker, with the endpoint of `listener_name` (or of the first
   // listener when that name is unknown).
   std::vector<BrokerEndpoint> LiveBrokers(std::string_view listener_name) override;
+  FetchSessionCache* fetch_sessions() override { return &fetch_sessions_; }
 
  private:
   Broker::Impl* const broker_;
   const std::string cluster_id_;
+  FetchSessionCache fetch_sessions_;  // max.incremental.fetch.session.cache.slots
   Mutex mu_;
   std::map<std::string, BrokerEndpoint, std::less<>> endpoints_ ABSL_GUARDED_BY(mu_);
 };

@@ -3,14 +3,37 @@
 // partitions). v14 only adds an error samsa never raises (tiered storage),
 // v15 moves replica_id into a tagged field. v16+ (leader endpoints on
 // NOT_LEADER_OR_FOLLOWER, KIP-951) is not served. One Broker::Impl::Fetch,
-// which long-polls up to
-// max_wait_ms for min_bytes on the broker's clock (this handler blocks an
-// io thread meanwhile; the server grows its pool for that).
+// which long-polls up to max_wait_ms for min_bytes on the broker's clock
+// (this handler blocks an io thread meanwhile; the server grows its pool for
+// that).
 //
-// - Fetch sessions (v7+, KIP-227) are not kept, as a Kafka broker with no
-//   session cache slots does: a full request (epoch 0 or -1) is answered in
-//   full with session_id 0 ("no session"), so clients keep sending full
-//   requests; an incremental one (epoch > 0) is FETCH_SESSION_ID_NOT_FOUND.
+// - Fetch sessions (v7+, KIP-227) as Apache Kafka's FetchManager.newContext
+//   and its fetch contexts (core/src/main/scala/kafka/server/
+//   FetchSession.scala) serve them, on the broker's FetchSessionCache
+//   (fetch_session_cache.h; max.incremental.fetch.session.cache.slots, 0 =
+//   none, as a Kafka broker without slots):
+//   * epoch 0 or -1 is a full request: a session_id it names is closed first;
+//     every partition is answered. Epoch 0 then asks for a session: its id is
+//     the response's session_id if a slot was free or freed, else 0. Epoch -1
+//     never creates one (session_id 0).
+//   * any other epoch is incremental: session_id X must exist
+//     (FETCH_SESSION_ID_NOT_FOUND), expect this epoch
+//     (INVALID_FETCH_SESSION_EPOCH) and name topics as this version does
+//     (FETCH_SESSION_TOPIC_ID_ERROR); these are top-level errors with
+//     session_id 0 and no partitions. The request's partitions join the
+//     session or update it, forgotten_topics_data leave it; every partition
+//     of the session is fetched (and long-polled on), and only those with
+//     records, an error, or a high watermark / last stable offset / log start
+//     offset changed since last sent are answered, with session_id X. A
+//     request that leaves the session empty closes it and is served
+//     sessionless. A duplicate served meanwhile makes the later answer
+//     INVALID_FETCH_SESSION_EPOCH.
+//   * v13+ sessions key partitions by topic id. A partition whose topic was
+//     deleted answers UNKNOWN_TOPIC_OR_PARTITION (UNKNOWN_TOPIC_ID while the
+//     id never resolved), one recreated under the same name
+//     INCONSISTENT_TOPIC_ID, as Kafka's KafkaApis and ReplicaManager do.
+//   * every session is a consumer's: replica_id is not acted on, so
+//     followers' sessions are not "privileged" as Kafka's are.
 // - isolation_level 0 reads up to the high watermark, anything else
 //   (read_committed) up to the last stable offset; read_committed answers
 //   carry an empty aborted_transactions list (samsa has no transactions),
@@ -32,6 +55,7 @@
 #include <vector>
 
 #include "kafka/messages/fetch.h"
+#include "kafka/server/fetch_session_cache.h"
 #include "kafka/server/handlers/data_handlers.h"
 
 namespace samsa::kafka {
@@ -58,16 +82,117 @@ std::string UuidKey(const Uuid& id) {
   return std::string(reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size());
 }
 
+// The broker's topics by id and by name (v13+), from its metadata now.
+struct TopicIds {
+  std::map<std::string, std::string> names_by_id;  // raw id bytes -> name
+  std::map<std::string, std::string> ids_by_name;  // name -> raw id bytes
+
+  std::string NameOf(const Uuid& id) const {
+    auto it = names_by_id.find(UuidKey(id));
+    return it == names_by_id.end() ? std::string() : it->second;
+  }
+};
+
+TopicIds LoadTopicIds(Broker::Impl* broker) {
+  TopicIds ids;
+  for (const Broker::Impl::TopicMetadata& t : broker->Metadata(std::nullopt, /*allow_auto_create=*/false)) {
+    const Uuid id = TopicIdToUuid(t.topic_id);
+    if (id.IsZero()) continue;
+    ids.names_by_id[UuidKey(id)] = t.name;
+    ids.ids_by_name[t.name] = UuidKey(id);
+  }
+  return ids;
+}
+
+// The request's partitions as session entries, in request order. By id
+// (v13+), `topic` is the name the id has now ("" if none).
+std::vector<FetchSessionPartition> RequestedPartitions(const FetchRequest& request, bool by_id,
+                                                       const TopicIds& ids) {
+  std::vector<FetchSessionPartition> out;
+  for (const FetchRequest::FetchTopic& topic : request.topics) {
+    const std::string name = by_id ? ids.NameOf(topic.topic_id) : topic.topic;
+    for (const FetchRequest::FetchPartition& p : topic.partitions) {
+      FetchSessionPartition e;
+      if (by_id) e.topic_id = topic.topic_id;
+      e.topic = name;
+      e.partition = p.partition;
+      e.fetch_offset = p.fetch_offset;
+      e.max_bytes = p.partition_max_bytes;
+      e.fetcher_log_start_offset = p.log_start_offset;
+      e.current_leader_epoch = p.current_leader_epoch;
+      e.last_fetched_epoch = p.last_fetched_epoch;
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+std::vector<FetchSessionPartition> ForgottenPartitions(const FetchRequest& request, bool by_id) {
+  std::vector<FetchSessionPartition> out;
+  for (const FetchRequest::ForgottenTopic& topic : request.forgotten_topics_data) {
+    for (int32_t partition : topic.partitions) {
+      FetchSessionPartition e;
+      if (by_id) {
+        e.topic_id = topic.topic_id;
+      } else {
+        e.topic = topic.topic;
+      }
+      e.partition = partition;
+      out.push_back(std::move(e));
+    }
+  }
+  return out;
+}
+
+// Why a v13+ partition cannot be read by the name its id gave, if so:
+// KafkaApis answers UNKNOWN_TOPIC_ID for an id that never resolved and
+// UNKNOWN_TOPIC_OR_PARTITION for a topic gone from the metadata;
+// ReplicaManager answers INCONSISTENT_TOPIC_ID when the name now has another
+// id (deleted and created again).
+ErrorCode TopicIdError(const FetchSessionPartition& p, const TopicIds& ids) {
+  if (p.topic.empty()) return ErrorCode::kUnknownTopicId;
+  auto it = ids.ids_by_name.find(p.topic);
+  if (it == ids.ids_by_name.end()) return ErrorCode::kUnknownTopicOrPartition;
+  if (it->second != UuidKey(p.topic_id)) return ErrorCode::kInconsistentTopicId;
+  return ErrorCode::kNone;
+}
+
 Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   Broker::Impl* broker = ctx.server->broker();
+  FetchSessionCache* sessions = ctx.server->fetch_sessions();
   const int16_t version = ctx.api_version();
+  const bool by_id = version >= 13;
+  const bool read_committed = request.isolation_level != 0;
   Response response;
   response.session_id = 0;
-  if (request.session_epoch != kInitialEpoch && request.session_epoch != kFinalEpoch) {
-    response.error_code = static_cast<int16_t>(ErrorCode::kFetchSessionIdNotFound);
-    return response;
+
+  TopicIds ids;
+  if (by_id) ids = LoadTopicIds(broker);
+
+  // FetchManager.newContext: which partitions to fetch, and how to answer.
+  enum class Mode { kSessionless, kFull, kIncremental };
+  Mode mode = Mode::kSessionless;
+  std::vector<FetchSessionPartition> partitions = RequestedPartitions(request, by_id, ids);
+  FetchSessionCache::IncrementalFetch incremental;
+  if (request.session_epoch == kInitialEpoch || request.session_epoch == kFinalEpoch) {
+    if (request.session_id != 0) sessions->Remove(request.session_id);
+    mode = request.session_epoch == kFinalEpoch ? Mode::kSessionless : Mode::kFull;
+  } else {
+    absl::StatusOr<FetchSessionCache::IncrementalFetch> begun = sessions->BeginIncremental(
+        request.session_id, request.session_epoch, by_id, partitions, ForgottenPartitions(request, by_id),
+        [&ids](const Uuid& id) { return ids.NameOf(id); });
+    if (!begun.ok()) {
+      response.error_code = static_cast<int16_t>(ErrorCodeOf(begun.status()));
+      return response;
+    }
+    incremental = *std::move(begun);
+    if (incremental.closed) {
+      mode = Mode::kSessionless;
+    } else {
+      mode = Mode::kIncremental;
+      partitions = incremental.partitions;
+    }
   }
-  const bool read_committed = request.isolation_level != 0;
 
   Broker::Impl::FetchRequest fetch;
   fetch.max_wait = absl::Milliseconds(std::max(request.max_wait_ms, 0));
@@ -75,43 +200,27 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   fetch.max_bytes = request.max_bytes;
   fetch.isolation = read_committed ? FetchIsolation::kTxnCommitted : FetchIsolation::kHighWatermark;
 
-  // Where each request partition's answer comes from: an index into the
-  // broker's responses, or -1 with the error found here.
+  // Where each partition's answer comes from: an index into the broker's
+  // responses, or -1 with the error found here.
   struct Slot {
     int index = -1;
     ErrorCode error = ErrorCode::kNone;
   };
-  std::vector<std::vector<Slot>> slots(request.topics.size());
+  std::vector<Slot> slots(partitions.size());
   bool early_error = false;
-  std::map<std::string, std::string> names_by_id;  // raw id bytes -> name (v13+)
-  if (version >= 13) {
-    for (const Broker::Impl::TopicMetadata& t :
-         broker->Metadata(std::nullopt, /*allow_auto_create=*/false)) {
-      const Uuid id = TopicIdToUuid(t.topic_id);
-      if (!id.IsZero()) names_by_id[UuidKey(id)] = t.name;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const FetchSessionPartition& p = partitions[i];
+    const TopicPartition tp{p.topic, p.partition};
+    Slot& slot = slots[i];
+    slot.error = by_id ? TopicIdError(p, ids) : ErrorCode::kNone;
+    if (slot.error == ErrorCode::kNone) {
+      slot.error = CheckCurrentLeaderEpoch(broker, tp, p.current_leader_epoch);
     }
-  }
-  for (size_t t = 0; t < request.topics.size(); ++t) {
-    const FetchRequest::FetchTopic& topic = request.topics[t];
-    std::string name = topic.topic;
-    bool unknown_id = false;
-    if (version >= 13) {
-      auto it = names_by_id.find(UuidKey(topic.topic_id));
-      unknown_id = it == names_by_id.end();
-      if (!unknown_id) name = it->second;
-    }
-    for (const FetchRequest::FetchPartition& p : topic.partitions) {
-      const TopicPartition tp{name, p.partition};
-      Slot slot;
-      slot.error = unknown_id ? ErrorCode::kUnknownTopicId
-                              : CheckCurrentLeaderEpoch(broker, tp, p.current_leader_epoch);
-      if (slot.error != ErrorCode::kNone) {
-        early_error = true;
-      } else {
-        slot.index = static_cast<int>(fetch.partitions.size());
-        fetch.partitions.push_back({tp, p.fetch_offset, std::max(p.partition_max_bytes, 0)});
-      }
-      slots[t].push_back(slot);
+    if (slot.error != ErrorCode::kNone) {
+      early_error = true;
+    } else {
+      slot.index = static_cast<int>(fetch.partitions.size());
+      fetch.partitions.push_back({tp, p.fetch_offset, std::max(p.max_bytes, 0)});
     }
   }
   // Kafka answers at once when nothing is fetched or a partition failed.
@@ -119,39 +228,90 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
 
   std::vector<Broker::Impl::FetchPartitionResponse> results = broker->Fetch(fetch);
 
-  for (size_t t = 0; t < request.topics.size(); ++t) {
-    const FetchRequest::FetchTopic& topic = request.topics[t];
-    Response::FetchableTopicResponse out;
-    out.topic = topic.topic;        // v0-12
-    out.topic_id = topic.topic_id;  // v13+
-    for (size_t i = 0; i < topic.partitions.size(); ++i) {
-      const int32_t index = topic.partitions[i].partition;
-      const Slot& slot = slots[t][i];
-      if (slot.index < 0) {
-        out.partitions.push_back(ErrorPartition(index, slot.error));
-        continue;
-      }
-      const Broker::Impl::FetchPartitionResponse& r = results[slot.index];
-      if (!r.status.ok()) {
-        out.partitions.push_back(ErrorPartition(index, ErrorCodeOf(r.status)));
-        continue;
-      }
-      Response::PartitionData p;
-      p.partition_index = index;
-      p.error_code = 0;
-      p.high_watermark = r.high_watermark;
-      p.last_stable_offset = r.last_stable_offset;
-      p.log_start_offset = r.log_start_offset;
-      if (read_committed) {
-        p.aborted_transactions = std::vector<Response::AbortedTransaction>{};
-      } else {
-        p.aborted_transactions = std::nullopt;
-      }
-      p.preferred_read_replica = -1;
-      p.records = std::string(r.records.view());  // the copy noted above
-      out.partitions.push_back(std::move(p));
+  std::vector<Response::PartitionData> answers;
+  answers.reserve(partitions.size());
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    const int32_t index = partitions[i].partition;
+    const Slot& slot = slots[i];
+    if (slot.index < 0) {
+      answers.push_back(ErrorPartition(index, slot.error));
+      continue;
     }
-    response.responses.push_back(std::move(out));
+    const Broker::Impl::FetchPartitionResponse& r = results[slot.index];
+    if (!r.status.ok()) {
+      answers.push_back(ErrorPartition(index, ErrorCodeOf(r.status)));
+      continue;
+    }
+    Response::PartitionData p;
+    p.partition_index = index;
+    p.error_code = 0;
+    p.high_watermark = r.high_watermark;
+    p.last_stable_offset = r.last_stable_offset;
+    p.log_start_offset = r.log_start_offset;
+    if (read_committed) {
+      p.aborted_transactions = std::vector<Response::AbortedTransaction>{};
+    } else {
+      p.aborted_transactions = std::nullopt;
+    }
+    p.preferred_read_replica = -1;
+    p.records = std::string(r.records.view());  // the copy noted above
+    answers.push_back(std::move(p));
+  }
+
+  // The fetch context's updateAndGenerateResponseData.
+  std::vector<bool> include(partitions.size(), true);
+  switch (mode) {
+    case Mode::kSessionless:
+      break;
+    case Mode::kFull:
+      if (sessions->max_slots() > 0) {
+        std::vector<FetchSessionPartition> cached = partitions;
+        for (size_t i = 0; i < cached.size(); ++i) {
+          cached[i].high_watermark = answers[i].high_watermark;
+          cached[i].last_stable_offset = answers[i].last_stable_offset;
+          cached[i].log_start_offset = answers[i].log_start_offset;
+        }
+        response.session_id = sessions->MaybeCreate(by_id, std::move(cached));
+      }
+      break;
+    case Mode::kIncremental: {
+      std::vector<FetchPartitionOutcome> outcomes(answers.size());
+      for (size_t i = 0; i < answers.size(); ++i) {
+        outcomes[i].has_records = answers[i].records.has_value() && !answers[i].records->empty();
+        outcomes[i].has_error = answers[i].error_code != 0;
+        outcomes[i].high_watermark = answers[i].high_watermark;
+        outcomes[i].last_stable_offset = answers[i].last_stable_offset;
+        outcomes[i].log_start_offset = answers[i].log_start_offset;
+      }
+      response.session_id = incremental.session_id;
+      absl::StatusOr<std::vector<bool>> finished = sessions->FinishIncremental(incremental, outcomes);
+      if (!finished.ok()) {
+        response.error_code = static_cast<int16_t>(ErrorCodeOf(finished.status()));
+        return response;
+      }
+      include = *std::move(finished);
+      break;
+    }
+  }
+
+  // Consecutive partitions of one topic share a topic entry, as Kafka's
+  // FetchResponse.toMessage groups its partition map.
+  std::string last_topic_key;
+  for (size_t i = 0; i < partitions.size(); ++i) {
+    if (!include[i]) continue;
+    const FetchSessionPartition& p = partitions[i];
+    std::string key = by_id ? UuidKey(p.topic_id) : p.topic;
+    if (response.responses.empty() || key != last_topic_key) {
+      Response::FetchableTopicResponse out;
+      if (by_id) {
+        out.topic_id = p.topic_id;  // v13+
+      } else {
+        out.topic = p.topic;  // v0-12
+      }
+      response.responses.push_back(std::move(out));
+      last_topic_key = std::move(key);
+    }
+    response.responses.back().partitions.push_back(std::move(answers[i]));
   }
   return response;
 }
