@@ -240,7 +240,7 @@ TEST_CASE("topic configs can be altered and described", "[broker][topics]") {
   CHECK(f.impl().GetPartition({"t", 0})->log()->config().retention_bytes == 4096);
 }
 
-TEST_CASE("a reopened broker has its topics, configs and records; memory topics are gone",
+TEST_CASE("a reopened broker has its topics, configs and records, memory topics are gone",
           "[broker][restart]") {
   BrokerFixture f;
   Broker& b = f.Open();
@@ -294,7 +294,7 @@ TEST_CASE("a second broker cannot open log dirs a live broker holds", "[broker][
   CHECK(ErrorCodeOf(second.status()) == ErrorCode::kKafkaStorageError);
 }
 
-TEST_CASE("meta.properties names the broker; another broker.id is refused", "[broker][restart]") {
+TEST_CASE("meta.properties names the broker, another broker.id is refused", "[broker][restart]") {
   BrokerFixture f;
   f.config.broker_id = 3;
   f.Open();

@@ -265,7 +265,7 @@ TEST_CASE("a cluster producer and consumer reach every partition's leader", "[cl
   }
 }
 
-TEST_CASE("killing the controller elects another; its partitions are offline until it returns",
+TEST_CASE("killing the controller elects another, its partitions are offline until it returns",
           "[cluster]") {
   ClusterFixture f;
   REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 6}).ok());
@@ -356,7 +356,7 @@ TEST_CASE("a producer retrying an offline partition delivers once its leader ret
   CHECK(f.ConsumeAll("orders", {lost[0]}).at(lost[0]) == std::vector<std::string>{"late"});
 }
 
-TEST_CASE("stopping a broker takes its partitions offline; the controller stays", "[cluster]") {
+TEST_CASE("stopping a broker takes its partitions offline, the controller stays", "[cluster]") {
   ClusterFixture f;
   REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 6}).ok());
   auto producer = f.MakeProducer();
@@ -479,7 +479,7 @@ TEST_CASE("sessions stay alive while the clock runs and the brokers heartbeat", 
   CHECK(f.cluster->controller_epoch() == 1);
 }
 
-TEST_CASE("a pause longer than zookeeper.session.timeout.ms expires every session; the cluster recovers",
+TEST_CASE("a pause longer than zookeeper.session.timeout.ms expires every session, the cluster recovers",
           "[cluster]") {
   ClusterFixture f;
   REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 6}).ok());

@@ -88,7 +88,7 @@ TEST_CASE("a key lands on the partition librdkafka's murmur2_random picks", "[pr
   }
 }
 
-TEST_CASE("send returns a future with the offset; keyed records follow murmur2", "[producer]") {
+TEST_CASE("send returns a future with the offset, keyed records follow murmur2", "[producer]") {
   ProducerFixture f;
   f.Topic("orders", 3);
   auto producer = f.MakeProducer();
@@ -234,7 +234,7 @@ TEST_CASE("a batch opened while the sender is idle still ships after linger.ms",
   CHECK(future.Get()->offset == 0);
 }
 
-TEST_CASE("batch.size closes a batch; a record larger than it goes alone", "[producer][batching]") {
+TEST_CASE("batch.size closes a batch, a record larger than it goes alone", "[producer][batching]") {
   ProducerFixture f;
   f.Topic("t", 1);
   ProducerConfig config;
@@ -398,7 +398,7 @@ TEST_CASE("a full buffer blocks Send up to max.block.ms, then fails", "[producer
   CHECK(f.EndOffset({"t", 0}) == 3);
 }
 
-TEST_CASE("flush and close deliver lingering records; callbacks see the metadata", "[producer]") {
+TEST_CASE("flush and close deliver lingering records, callbacks see the metadata", "[producer]") {
   ProducerFixture f;
   f.Topic("t", 2);
   ProducerConfig config;
@@ -453,7 +453,7 @@ TEST_CASE("compression.type: batches are stored compressed and read back", "[pro
   CHECK(ErrorCodeOf(Producer::Create(f.broker.get(), bad).status()) == ErrorCode::kInvalidConfig);
 }
 
-TEST_CASE("acks=0 answers offset -1; LogAppendTime topics report the broker's time", "[producer]") {
+TEST_CASE("acks=0 answers offset -1, LogAppendTime topics report the broker's time", "[producer]") {
   ProducerFixture f;
   f.Topic("t", 1);
   f.Topic("lat", 1, {{"message.timestamp.type", "LogAppendTime"}});

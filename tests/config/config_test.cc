@@ -132,7 +132,7 @@ TEST_CASE("a bad value is INVALID_CONFIG naming the key", "[config]") {
   CHECK(error_for({{"samsa.storage", "tape"}}).find("samsa.storage") != std::string::npos);
 }
 
-TEST_CASE("retention: ms beats minutes beats hours; negative means forever", "[config]") {
+TEST_CASE("retention: ms beats minutes beats hours, negative means forever", "[config]") {
   CHECK(BrokerConfig::FromProperties({{"log.retention.hours", "1"}})->LogRetentionMs() == 3600000);
   CHECK(BrokerConfig::FromProperties({{"log.retention.hours", "1"}, {"log.retention.minutes", "2"}})
             ->LogRetentionMs() == 120000);

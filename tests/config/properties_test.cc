@@ -25,7 +25,7 @@ TEST_CASE("whitespace before '=' then one separator is skipped, a second one is 
   CHECK(p.at("c") == "=z");
 }
 
-TEST_CASE("comment and blank lines are skipped; '#' inside a value is kept", "[config][properties]") {
+TEST_CASE("comment and blank lines are skipped, '#' inside a value is kept", "[config][properties]") {
   auto p = Parse("# comment\n! also\n   # indented comment\n\nk=v # not a comment\n");
   CHECK(p.size() == 1);
   CHECK(p.at("k") == "v # not a comment");
@@ -44,14 +44,14 @@ TEST_CASE("an odd number of trailing backslashes continues the line", "[config][
   CHECK(p.at("next") == "1");
 }
 
-TEST_CASE("escapes: \\t \\n \\r \\f \\uXXXX and escaped separators", "[config][properties]") {
+TEST_CASE("escapes: backslash t, n, r, f, uXXXX and escaped separators", "[config][properties]") {
   auto p = Parse("k\\=ey\\ 1=v\\tx\\ny\nu=\\u00e9\\u4e2d\nother=\\q\n");
   CHECK(p.at("k=ey 1") == "v\tx\ny");
   CHECK(p.at("u") == "\xc3\xa9\xe4\xb8\xad");  // é and 中 in UTF-8
   CHECK(p.at("other") == "q");
 }
 
-TEST_CASE("a malformed \\u escape is an error naming the line", "[config][properties]") {
+TEST_CASE("a malformed backslash-u escape is an error naming the line", "[config][properties]") {
   absl::StatusOr<Properties> p = ParseProperties("a=1\nb=\\u12g4\n");
   REQUIRE_FALSE(p.ok());
   CHECK(std::string(p.status().message()).find("line 2") != std::string::npos);

@@ -709,7 +709,7 @@ TEST_CASE("FakeKafka: a Metadata error goes to the topics named, the brokers sti
   CHECK(served.cluster_id == failed.cluster_id);
 }
 
-RDKAFKA_TEST_CASE("FakeKafka: MovePartitionLeader moves a partition with its data; the producer follows",
+RDKAFKA_TEST_CASE("FakeKafka: MovePartitionLeader moves a partition with its data, the producer follows",
                   "[kafka][fake]") {
   auto fake = StartFake(2);
   REQUIRE(fake->CreateTopic("t", 1).ok());
@@ -858,7 +858,7 @@ PartitionErrors Outline(const Topics& topics) {
   return out;
 }
 
-TEST_CASE("FakeKafka: a partition-scoped Produce error fails that partition only; the others are stored",
+TEST_CASE("FakeKafka: a partition-scoped Produce error fails that partition only, the others are stored",
           "[kafka][fake]") {
   auto fake = StartFake();
   REQUIRE(fake->CreateTopic("t", 2).ok());
@@ -899,7 +899,7 @@ TEST_CASE("FakeKafka: a partition-scoped Produce error fails that partition only
   CHECK(fake->ReadAll("t", 1)->at(0).value == std::optional<std::string>("b-t-1"));
 }
 
-TEST_CASE("FakeKafka: a topic-scoped error fails every partition of the topic; another topic is served",
+TEST_CASE("FakeKafka: a topic-scoped error fails every partition of the topic, another topic is served",
           "[kafka][fake]") {
   auto fake = StartFake();
   REQUIRE(fake->CreateTopic("t", 2).ok());
@@ -950,7 +950,7 @@ TEST_CASE("FakeKafka: a topic-scoped error fails every partition of the topic; a
   CHECK(fake->PendingRequestErrors() == 0);
 }
 
-TEST_CASE("FakeKafka: a partition-scoped Fetch error fails that partition; the other returns its records",
+TEST_CASE("FakeKafka: a partition-scoped Fetch error fails that partition, the other returns its records",
           "[kafka][fake]") {
   auto fake = StartFake();
   REQUIRE(fake->CreateTopic("t", 2).ok());
@@ -999,7 +999,7 @@ TEST_CASE("FakeKafka: a partition-scoped Fetch error fails that partition; the o
   CHECK(next.responses[0].partitions[1].records.value_or("").size() > 0);
 }
 
-TEST_CASE("FakeKafka: a partition-scoped ListOffsets error fails that partition; the other gets its offset",
+TEST_CASE("FakeKafka: a partition-scoped ListOffsets error fails that partition, the other gets its offset",
           "[kafka][fake]") {
   constexpr int16_t kListOffsets = 2;
   constexpr int16_t kUnknownTopicOrPartition = 3;

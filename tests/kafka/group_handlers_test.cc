@@ -334,7 +334,7 @@ TEST_CASE("FindCoordinator names this broker as a group's coordinator at v0, v2 
   CHECK(offsets->partitions.size() == 50);  // offsets.topic.num.partitions
 }
 
-TEST_CASE("FindCoordinator for a transaction has no coordinator; an unknown key type is invalid",
+TEST_CASE("FindCoordinator for a transaction has no coordinator, an unknown key type is invalid",
           "[kafka][handlers][group]") {
   GroupServer s;
   FindCoordinatorRequest txn;
@@ -380,7 +380,7 @@ TEST_CASE(
                    /*fetch=*/8});
 }
 
-TEST_CASE("a second member's join makes the first rebalance; the group then describes both",
+TEST_CASE("a second member's join makes the first rebalance, the group then describes both",
           "[kafka][handlers][group]") {
   GroupServer s;
   const std::string group = "two-members";
@@ -596,7 +596,7 @@ TEST_CASE("SyncGroup v5 without the protocol type and name is an inconsistent pr
   CHECK(s.Await<SyncGroupResponse>(fw, 5).error_code == kInconsistentGroupProtocol);
 }
 
-TEST_CASE("LeaveGroup v3+ answers each member; v0-2 answer the member's error at the top level",
+TEST_CASE("LeaveGroup v3+ answers each member, v0-2 answer the member's error at the top level",
           "[kafka][handlers][group]") {
   GroupServer s;
   const std::string m = s.Join(MakeJoin("leavers", "", 9), 9).member_id;

@@ -560,7 +560,7 @@ TEST_CASE("connections.max.idle.ms closes a silent connection, not one that keep
   CHECK(f.server->open_connections() == 1);
 }
 
-TEST_CASE("a request being served is not idleness; a negative connections.max.idle.ms never closes",
+TEST_CASE("a request being served is not idleness, a negative connections.max.idle.ms never closes",
           "[kafka][server]") {
   ServerFixture f;
   f.config.connections_max_idle_ms = 200;
@@ -781,7 +781,7 @@ TEST_CASE("before SASL authentication only ApiVersions and the SASL exchange are
   CHECK(p.Read<HeartbeatResponse>(0, 1).error_code == 0);
 }
 
-TEST_CASE("the PLAIN JAAS line defines the users; tokens are checked as Kafka checks them", "[kafka][sasl]") {
+TEST_CASE("the PLAIN JAAS line defines the users, tokens are checked as Kafka checks them", "[kafka][sasl]") {
   auto users = ParsePlainJaasConfig(
       "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" "
       "password=\"admin-secret\" user_admin=\"admin-secret\" user_alice=\"alice-secret\";");

@@ -599,7 +599,7 @@ TEST_CASE("records without a key already in a compacted log are dropped by the c
   REQUIRE(after[0] == f.appended[2]);
 }
 
-TEST_CASE("the offset map bounds a pass; the next pass continues from where it stopped",
+TEST_CASE("the offset map bounds a pass, the next pass continues from where it stopped",
           "[log][cleaner]") {
   // 24 bytes per entry: room for 90 keys.
   CleanerFixture f(/*dedupe_bytes=*/100 * OffsetMap::kBytesPerEntry);

@@ -156,7 +156,7 @@ TEST_CASE("a read never returns a batch at or past the high watermark", "[log][r
   CHECK(at_hw->records.empty());
 }
 
-TEST_CASE("reading outside the log is OFFSET_OUT_OF_RANGE; at the LEO it is empty", "[log][read]") {
+TEST_CASE("reading outside the log is OFFSET_OUT_OF_RANGE, at the LEO it is empty", "[log][read]") {
   LogFixture f;
   auto log = f.Open();
   f.Append(*log, 3, "a");

@@ -280,7 +280,7 @@ TEST_CASE("checkpoint files use Kafka's text format", "[log][manager]") {
   CHECK_FALSE(ParseOffsetCheckpoint("0\n1\norders zero 1\n", "x").ok());
 }
 
-TEST_CASE("a clean shutdown writes the marker and checkpoints; the next open removes the marker",
+TEST_CASE("a clean shutdown writes the marker and checkpoints, the next open removes the marker",
           "[log][manager]") {
   ManagerFixture f;
   {

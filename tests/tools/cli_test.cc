@@ -132,7 +132,7 @@ TEST_CASE("produce creates a missing topic with --partitions and --config", "[cl
   CHECK(cli.Run("topics", {"--list"}).lines == Lines{"t", "u"});
 }
 
-TEST_CASE("parse.key splits at key.separator; a line without it fails naming the line",
+TEST_CASE("parse.key splits at key.separator, a line without it fails naming the line",
           "[cli]") {
   Cli cli;
   SECTION("default separator is a tab") {
@@ -179,7 +179,7 @@ TEST_CASE("parse.key splits at key.separator; a line without it fails naming the
   }
 }
 
-TEST_CASE("produce --partition routes every record; keys follow the default partitioner", "[cli]") {
+TEST_CASE("produce --partition routes every record, keys follow the default partitioner", "[cli]") {
   Cli cli;
   REQUIRE(cli.Run("topics", {"--create", "--topic", "t", "--partitions", "3"}).rc == 0);
   CHECK(cli.Produce("t", "a\nb\n", {"--partition", "2"}).lines == Lines{"t-2@0", "t-2@1"});
