@@ -111,6 +111,26 @@ TEST_CASE("a large frame is received in place, in pieces, between small ones", "
   CHECK(partial.Next(&payload) == FrameStatus::kNeedMore);
   CHECK(partial.buffered() == 5000);
   CHECK(partial.DirectBuffer().size() == frame.size() - 5000);
+
+  // A huge frame announced with a few bytes is not allocated up front: it
+  // goes in place only once enough of it arrived (4x + 1 MiB rule).
+  const size_t huge = 8u << 20;
+  std::string prefix(4, '\0');
+  prefix[0] = static_cast<char>(huge >> 24);
+  prefix[1] = static_cast<char>((huge >> 16) & 0xff);
+  prefix[2] = static_cast<char>((huge >> 8) & 0xff);
+  prefix[3] = static_cast<char>(huge & 0xff);
+  FrameReader hostile;
+  hostile.Append(prefix + "abc");
+  CHECK(hostile.Next(&payload) == FrameStatus::kNeedMore);
+  CHECK(hostile.DirectBuffer().empty());
+  hostile.Append(std::string(1u << 20, 'x'));
+  CHECK(hostile.Next(&payload) == FrameStatus::kNeedMore);
+  CHECK(hostile.DirectBuffer().empty());  // 8 MiB > 4 x 1 MiB + 1 MiB
+  hostile.Append(std::string(1u << 20, 'y'));
+  CHECK(hostile.Next(&payload) == FrameStatus::kNeedMore);
+  REQUIRE(hostile.DirectBuffer().size() == huge - 3 - (2u << 20));  // now in place
+  CHECK(hostile.buffered() == 4 + 3 + (2u << 20));
 }
 
 TEST_CASE("ParseFrame says how many bytes are missing", "[kafka][frame]") {

@@ -78,7 +78,9 @@ FrameStatus FrameReader::Next(std::string* payload) {
     return FrameStatus::kBad;
   }
   if (p.status == FrameStatus::kNeedMore) {
-    if (available >= 4 && available - 4 + p.bytes_needed > kDirectFrameBytes) {
+    const size_t received = available >= 4 ? available - 4 : 0;
+    const size_t size = received + p.bytes_needed;
+    if (available >= 4 && size > kDirectFrameBytes && size <= 4 * received + kDirectHeadroomBytes) {
       // A large frame, partly here: everything buffered belongs to it.
       // Its storage is made now and the rest is received into it.
       direct_.resize(available - 4 + p.bytes_needed);

@@ -65,7 +65,13 @@ class FrameReader {
   // the part still to fill: the caller receives into it and reports the
   // bytes with CommitDirect(), and Next() hands that string over without a
   // copy. Empty when no large frame is pending (then use Append()).
+  // So that a peer announcing a huge frame and sending little cannot make
+  // the reader commit memory it never fills, a frame goes in place only
+  // once its size is at most 4x the bytes received of it + 1 MiB (a
+  // producer's 1 MB request at once; a 100 MiB one after ~25 MiB came
+  // through Append, which grows with what arrives).
   static constexpr size_t kDirectFrameBytes = 32 * 1024;
+  static constexpr size_t kDirectHeadroomBytes = 1 << 20;
   absl::Span<char> DirectBuffer();
   void CommitDirect(size_t n);
 
