@@ -1,8 +1,14 @@
 #include "broker/partition.h"
 
+#include <time.h>
+
 #include <algorithm>
 
 #include <fmt/format.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace samsa {
 
@@ -86,6 +92,23 @@ absl::StatusOr<LogReadInfo> Partition::Read(Offset offset, int64_t max_bytes,
     case FetchIsolation::kTxnCommitted: bound = last_stable_offset(); break;
   }
   return log_->Read(offset, max_bytes, bound, min_one_batch);
+}
+
+bool FetchWaiter::SpinForSignal() const {
+  timespec start;
+  ::clock_gettime(CLOCK_MONOTONIC, &start);
+  const int64_t start_ns = int64_t{start.tv_sec} * 1'000'000'000 + start.tv_nsec;
+  while (true) {
+    for (int i = 0; i < 64; ++i) {
+      if (signaled_.load(std::memory_order_acquire)) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      _mm_pause();
+#endif
+    }
+    timespec now;
+    ::clock_gettime(CLOCK_MONOTONIC, &now);
+    if (int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec - start_ns >= kSpinNs) return false;
+  }
 }
 
 void Partition::AddWaiter(FetchWaiter* waiter) {

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <chrono>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -112,6 +113,65 @@ TEST_CASE("a fetch waits on the broker clock for fetch.min.bytes and returns at 
   fetcher.join();
   REQUIRE(responses[0].status.ok());
   CHECK(responses[0].records.empty());
+}
+
+TEST_CASE("a FetchWaiter: a signal before the wait, during its spin, or once parked", "[broker][fetch]") {
+  ManualClock clock;
+  FetchWaiter waiter;
+  // Signalled before: returns at once, and the signal is used up.
+  waiter.Signal();
+  CHECK(waiter.WaitUntil(&clock, clock.Now() + absl::Hours(1)));
+  CHECK_FALSE(waiter.WaitUntil(&clock, clock.Now()));  // deadline now: spins, then times out
+  // Parked: the wait registered with the manual clock only after its spin, and
+  // only Signal() can end it (the clock does not move).
+  const int base = clock.NumWaiters();
+  std::atomic<bool> woke{false};
+  std::thread waiting([&] { woke = waiter.WaitUntil(&clock, clock.Now() + absl::Hours(1)); });
+  while (clock.NumWaiters() <= base) std::this_thread::yield();
+  waiter.Signal();
+  waiting.join();
+  CHECK(woke.load());
+  // Clear() drops a pending signal.
+  waiter.Signal();
+  waiter.Clear();
+  CHECK_FALSE(waiter.WaitUntil(&clock, clock.Now()));
+}
+
+TEST_CASE("FetchWaiters lose no signal: two threads ping-pong 3000 times", "[broker][fetch][threads]") {
+  // Each side waits for its own signal, then signals the other; a lost signal
+  // leaves both waiting until the (real) 60 s deadline and fails the test.
+  // Every third round the signaller first busy-waits past the spin, so that
+  // both the spinning and the parked path are taken.
+  Clock* clock = Clock::System();
+  FetchWaiter ping, pong;
+  constexpr int kRounds = 3000;
+  auto delay = [](int round) {
+    if (round % 3 != 0) return;
+    const auto start = std::chrono::steady_clock::now();
+    while (std::chrono::steady_clock::now() - start <
+           std::chrono::nanoseconds(FetchWaiter::kSpinNs + 20'000)) {
+    }
+  };
+  std::atomic<int> missed{0};
+  std::thread other([&] {
+    for (int i = 0; i < kRounds; ++i) {
+      if (!ping.WaitUntil(clock, clock->Now() + absl::Seconds(60))) {
+        missed.fetch_add(1);
+        return;
+      }
+      delay(i);
+      pong.Signal();
+    }
+  });
+  bool all = true;
+  for (int i = 0; i < kRounds && all; ++i) {
+    ping.Signal();
+    all = pong.WaitUntil(clock, clock->Now() + absl::Seconds(60));
+  }
+  if (!all) ping.Signal();  // let the other side finish
+  other.join();
+  CHECK(all);
+  CHECK(missed.load() == 0);
 }
 
 TEST_CASE("a waiting fetch wakes as soon as a record is appended", "[broker][fetch]") {
