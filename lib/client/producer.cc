@@ -221,6 +221,9 @@ struct ProducerBatch {
   // Only the records sent with a callback: (index in the batch, callback).
   std::vector<std::pair<int32_t, SendCallback>> callbacks;
   absl::Time created;
+  // With linger.ms=0: RealTimeNs() when opened (the late-sender rescue in
+  // Enqueue), else 0.
+  int64_t opened_real_ns = 0;
   int64_t size_limit;    // batch.size, or the topic's max.message.bytes if smaller
   int64_t reserved = 0;  // bytes held against buffer.memory
   bool full = false;     // no more records go in
@@ -514,10 +517,18 @@ class Producer::Impl {
     // Real time, not the injected clock: a performance heuristic (see the
     // direct path below), not a semantic one.
     bool spaced_out = false;
+    int64_t now_ns = 0;
     if (config_.linger_ms == 0) {
-      const int64_t now_ns = real_ns >= 0 ? real_ns : RealTimeNs();
-      spaced_out =
-          now_ns - last_send_ns_.exchange(now_ns, std::memory_order_relaxed) >= kDirectSendGapNs;
+      now_ns = real_ns >= 0 ? real_ns : RealTimeNs();
+      const int64_t gap = std::clamp<int64_t>(
+          now_ns - last_send_ns_.exchange(now_ns, std::memory_order_relaxed), 0, kGapCapNs);
+      // A moving average (weight 1/8) of the gaps: a few sends bunched up
+      // behind one slow one (a page fault, a preemption) do not turn a
+      // paced stream over to the sender; a steady back-to-back one does.
+      const int64_t avg = avg_send_gap_ns_.load(std::memory_order_relaxed);
+      const int64_t next_avg = avg + (gap - avg) / 8;
+      avg_send_gap_ns_.store(next_avg, std::memory_order_relaxed);
+      spaced_out = next_avg >= kDirectSendGapNs;
     }
     std::optional<absl::Time> deadline;  // read the clock only if Send must block
     while (true) {
@@ -574,10 +585,29 @@ class Producer::Impl {
             // batch.size buffers: no regrowth (and copy) as records arrive.
             batch->builder.Reserve(static_cast<size_t>(std::min<int64_t>(batch_limit, kMaxReserve)));
           }
+          if (opened && config_.linger_ms == 0) batch->opened_real_ns = now_ns;
           append_to(batch);
           if (oversized ||
               static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) >= batch_limit) {
             batch->full = true;
+          }
+          ProducerBatch* front = queue.front().get();
+          if (config_.linger_ms == 0 && front->opened_real_ns > 0 &&
+              now_ns - front->opened_real_ns >= kLateSenderNs && !busy_.contains(tp) &&
+              std::none_of(in_flight_.begin(), in_flight_.end(),
+                           [&](const auto& b) { return b->tp() == tp; })) {
+            // The sender was told of this batch kLateSenderNs ago and has
+            // not taken it: it is waiting for a CPU (on a small machine, a
+            // time slice of the scheduler: milliseconds). With linger.ms=0
+            // the record should go now, and this thread is running: ship
+            // the partition's oldest batch from here, as the direct path
+            // does. Later records queue behind it as usual.
+            direct = std::move(queue.front());
+            queue.pop_front();
+            if (queue.empty()) batches_.erase(tp);
+            direct->full = true;
+            busy_.insert(tp);
+            in_flight_.push_back(direct);
           }
           // Wake the sender when there is something to ship now, and when a
           // batch was opened: a sleeping sender must learn this batch's
@@ -838,6 +868,13 @@ class Producer::Impl {
   // The most a new batch reserves up front (batch.size may be set large).
   static constexpr int64_t kMaxReserve = int64_t{1} << 20;
   std::atomic<int64_t> last_send_ns_{0};
+  // A linger.ms=0 batch the sender has not taken after this long (real
+  // time) is shipped by the next Send() to its partition.
+  static constexpr int64_t kLateSenderNs = 50'000;
+  // Gaps above this count as this much in the average, so one long pause
+  // does not keep a burst after it on the direct path.
+  static constexpr int64_t kGapCapNs = 4 * kDirectSendGapNs;
+  std::atomic<int64_t> avg_send_gap_ns_{kGapCapNs};
 
   // Sleeping and waking; see "Locking" above.
   Mutex wait_mu_;

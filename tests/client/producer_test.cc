@@ -1,6 +1,7 @@
 #include "samsa/producer.h"
 
 #include <atomic>
+#include <chrono>
 #include <random>
 #include <set>
 #include <string>
@@ -617,6 +618,55 @@ TEST_CASE("a record shipped inside Send that hits a retriable error is retried b
   REQUIRE(future.Get().ok());
   CHECK(future.Get()->offset == 0);
   CHECK(second.Get()->offset == 1);
+}
+
+TEST_CASE("with linger.ms=0 a batch the sender is too late for ships from the next Send",
+          "[producer][direct]") {
+  ProducerFixture f;
+  f.Topic("a", 1);
+  f.Topic("b", 1);
+  auto producer = f.MakeProducer();  // linger.ms=0
+  // Hold the sender thread inside a callback. Two threads send to "a" at
+  // once (so some records find the partition busy, or bunched up, and go to
+  // the sender), and the first callback that runs on neither of them — on the
+  // sender — waits for `release`.
+  static thread_local bool sending_thread = false;
+  std::atomic<bool> sender_held{false};
+  std::atomic<bool> release{false};
+  SendCallback hold = [&](const absl::StatusOr<RecordMetadata>&) {
+    if (sending_thread || sender_held.exchange(true)) return;
+    while (!release.load()) std::this_thread::yield();
+  };
+  std::atomic<int64_t> sent_to_a{0};
+  auto send_to_a = [&] {
+    sending_thread = true;
+    while (sent_to_a.load() < 100000 && !sender_held.load()) {
+      producer->Send({.topic = "a", .partition = 0, .value = "x"}, hold);
+      sent_to_a.fetch_add(1);
+    }
+  };
+  std::thread other(send_to_a);
+  send_to_a();
+  other.join();
+  REQUIRE(Eventually([&] { return sender_held.load(); }));
+  // The sender is busy: a Send to "b" queues its record for it ...
+  RecordFuture first = producer->Send({.topic = "b", .partition = 0, .value = "1"});
+  CHECK_FALSE(first.ready());
+  // ... and once the batch has waited kLateSenderNs (50 us of real time), the
+  // next Send to "b" ships it itself, with its own record in it.
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::microseconds(200)) {
+  }
+  RecordFuture second = producer->Send({.topic = "b", .partition = 0, .value = "2"});
+  const bool shipped_by_send = first.ready() && second.ready();
+  std::vector<std::pair<int64_t, int32_t>> b_batches = f.Batches({"b", 0});
+  release = true;  // before any Get: without the rescue they would wait forever
+  CHECK(shipped_by_send);
+  CHECK(b_batches == std::vector<std::pair<int64_t, int32_t>>{{0, 2}});
+  CHECK(first.Get()->offset == 0);
+  CHECK(second.Get()->offset == 1);
+  REQUIRE(producer->Flush().ok());
+  CHECK(f.EndOffset({"a", 0}) == sent_to_a.load());  // nothing lost behind the held sender
 }
 
 }  // namespace
