@@ -221,9 +221,10 @@ struct ProducerBatch {
   // Only the records sent with a callback: (index in the batch, callback).
   std::vector<std::pair<int32_t, SendCallback>> callbacks;
   absl::Time created;
-  // With linger.ms=0: RealTimeNs() when opened (the late-sender rescue in
-  // Enqueue), else 0.
+  // With linger.ms=0: RealTimeNs() when opened, and the sender's progress
+  // count then (the late-sender rescue in Enqueue); else 0.
   int64_t opened_real_ns = 0;
+  uint64_t opened_sender_progress = 0;
   int64_t size_limit;    // batch.size, or the topic's max.message.bytes if smaller
   int64_t reserved = 0;  // bytes held against buffer.memory
   bool full = false;     // no more records go in
@@ -520,15 +521,8 @@ class Producer::Impl {
     int64_t now_ns = 0;
     if (config_.linger_ms == 0) {
       now_ns = real_ns >= 0 ? real_ns : RealTimeNs();
-      const int64_t gap = std::clamp<int64_t>(
-          now_ns - last_send_ns_.exchange(now_ns, std::memory_order_relaxed), 0, kGapCapNs);
-      // A moving average (weight 1/8) of the gaps: a few sends bunched up
-      // behind one slow one (a page fault, a preemption) do not turn a
-      // paced stream over to the sender; a steady back-to-back one does.
-      const int64_t avg = avg_send_gap_ns_.load(std::memory_order_relaxed);
-      const int64_t next_avg = avg + (gap - avg) / 8;
-      avg_send_gap_ns_.store(next_avg, std::memory_order_relaxed);
-      spaced_out = next_avg >= kDirectSendGapNs;
+      spaced_out =
+          now_ns - last_send_ns_.exchange(now_ns, std::memory_order_relaxed) >= kDirectSendGapNs;
     }
     std::optional<absl::Time> deadline;  // read the clock only if Send must block
     while (true) {
@@ -585,7 +579,10 @@ class Producer::Impl {
             // batch.size buffers: no regrowth (and copy) as records arrive.
             batch->builder.Reserve(static_cast<size_t>(std::min<int64_t>(batch_limit, kMaxReserve)));
           }
-          if (opened && config_.linger_ms == 0) batch->opened_real_ns = now_ns;
+          if (opened && config_.linger_ms == 0) {
+            batch->opened_real_ns = now_ns;
+            batch->opened_sender_progress = sender_progress_.load(std::memory_order_relaxed);
+          }
           append_to(batch);
           if (oversized ||
               static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) >= batch_limit) {
@@ -593,12 +590,16 @@ class Producer::Impl {
           }
           ProducerBatch* front = queue.front().get();
           if (config_.linger_ms == 0 && front->opened_real_ns > 0 &&
-              now_ns - front->opened_real_ns >= kLateSenderNs && !busy_.contains(tp) &&
+              now_ns - front->opened_real_ns >= kLateSenderNs &&
+              sender_progress_.load(std::memory_order_relaxed) == front->opened_sender_progress &&
+              !busy_.contains(tp) &&
               std::none_of(in_flight_.begin(), in_flight_.end(),
                            [&](const auto& b) { return b->tp() == tp; })) {
             // The sender was told of this batch kLateSenderNs ago and has
-            // not taken it: it is waiting for a CPU (on a small machine, a
-            // time slice of the scheduler: milliseconds). With linger.ms=0
+            // not finished a batch since: it is waiting for a CPU (on a small
+            // machine, a time slice of the scheduler: milliseconds), or for a
+            // callback. (A sender busy shipping is not late: taking its next
+            // batch would only move the work to this thread.) With linger.ms=0
             // the record should go now, and this thread is running: ship
             // the partition's oldest batch from here, as the direct path
             // does. Later records queue behind it as usual.
@@ -715,6 +716,7 @@ class Producer::Impl {
       for (auto& b : ready) {
         Ship(b.get(), /*on_sender=*/true);
         Complete(b);
+        sender_progress_.fetch_add(1, std::memory_order_relaxed);
       }
     }
   }
@@ -871,10 +873,7 @@ class Producer::Impl {
   // A linger.ms=0 batch the sender has not taken after this long (real
   // time) is shipped by the next Send() to its partition.
   static constexpr int64_t kLateSenderNs = 50'000;
-  // Gaps above this count as this much in the average, so one long pause
-  // does not keep a burst after it on the direct path.
-  static constexpr int64_t kGapCapNs = 4 * kDirectSendGapNs;
-  std::atomic<int64_t> avg_send_gap_ns_{kGapCapNs};
+  std::atomic<uint64_t> sender_progress_{0};  // batches the sender completed
 
   // Sleeping and waking; see "Locking" above.
   Mutex wait_mu_;
