@@ -53,6 +53,11 @@
 // and consumer_cpu% / other_cpu%: how much of a core the consumer thread and
 // the threads other than the producer (samsa's sender) used: the producer's
 // busy-wait holds one core, so on a 2-core machine these share the other.
+// samsa's consumer spins up to 50 us for an append before it parks
+// (FetchWaiter, broker/partition.h), so at 100k records/s it never parks and
+// its consumer_cpu% is ~100: the price of taking the futex wake-ups off the
+// path. The tail (p99) follows the host's load: 9-20 us in quiet periods,
+// 100-1300 us when other VMs were busy (the mutex queue's p99: 37-65 us).
 //   BM_LatencyMutexQueue     the mutex + condition_variable queue
 //
 // Besides wall-clock rates, each throughput row reports CPU per record
