@@ -335,6 +335,25 @@ std::optional<PartitionErrorPlan> PlanOffsetFetch(const RequestHeader& header,
       });
 }
 
+// Metadata has no partition to split on: the request is served whole (a
+// null list, or an empty one at v0, means every topic), then each topic the
+// scope covers whole gets the code at topic level with no partitions, as
+// Kafka lists a topic it cannot describe. The handler already lists every
+// topic the request names, so the order is the request's.
+std::optional<PartitionErrorPlan> PlanMetadata(const RequestHeader& header,
+                                               absl::Span<const uint8_t> body, int16_t code,
+                                               ScopedPartition scoped) {
+  MetadataRequest request;
+  if (!DecodeBody(body, header.request_api_version, &request).ok()) return std::nullopt;
+  return MakePlan<MetadataResponse>(header, request, /*rest_empty=*/false, [=](MetadataResponse& r) {
+    for (MetadataResponse::MetadataResponseTopic& t : r.topics) {
+      if (!t.name.has_value() || !scoped(*t.name, -1)) continue;
+      t.error_code = code;
+      t.partitions.clear();
+    }
+  });
+}
+
 }  // namespace
 
 bool HasPartitionErrorResponder(int16_t api_key) {
@@ -344,6 +363,7 @@ bool HasPartitionErrorResponder(int16_t api_key) {
     case ApiKey::kListOffsets:
     case ApiKey::kOffsetCommit:
     case ApiKey::kOffsetFetch:
+    case ApiKey::kMetadata:
       return true;
     default:
       return false;
@@ -364,6 +384,8 @@ std::optional<PartitionErrorPlan> PlanPartitionError(const RequestHeader& header
       return PlanOffsetCommit(header, body, error_code, std::move(scoped));
     case ApiKey::kOffsetFetch:
       return PlanOffsetFetch(header, body, error_code, std::move(scoped));
+    case ApiKey::kMetadata:
+      return PlanMetadata(header, body, error_code, std::move(scoped));
     default:
       return std::nullopt;
   }

@@ -709,6 +709,70 @@ TEST_CASE("FakeKafka: a Metadata error goes to the topics named, the brokers sti
   CHECK(served.cluster_id == failed.cluster_id);
 }
 
+TEST_CASE("FakeKafka: a topic-scoped Metadata error fails only that topic, the others are described",
+          "[kafka][fake]") {
+  constexpr int16_t kLeaderNotAvailable = 5;
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  REQUIRE(fake->CreateTopic("u", 3).ok());
+  REQUIRE(fake->PushRequestErrors(kMetadata, std::vector<int16_t>{kLeaderNotAvailable, kLeaderNotAvailable},
+                                  {.topic = "t"})
+              .ok());
+  RawConnection conn(fake->Port(0));
+  auto metadata = [&](int32_t correlation_id,
+                      std::optional<std::vector<std::string>> topics) -> kafka::MetadataResponse {
+    kafka::MetadataRequest request;
+    if (topics.has_value()) {
+      request.topics = std::vector<kafka::MetadataRequest::MetadataRequestTopic>();
+      for (const std::string& name : *topics) {
+        request.topics->emplace_back();
+        request.topics->back().name = name;
+      }
+    } else {
+      request.topics = std::nullopt;  // every topic
+    }
+    conn.Send(correlation_id, 9, request);
+    const std::optional<std::string> payload = conn.Receive();
+    REQUIRE(payload.has_value());
+    kafka::Reader reader(payload->data(), payload->size());
+    kafka::ResponseHeader header;
+    REQUIRE(header.Read(reader, 1).ok());
+    kafka::MetadataResponse response;
+    REQUIRE(response.Read(reader, 9).ok());
+    return response;
+  };
+  auto find = [](const kafka::MetadataResponse& r, const std::string& name) {
+    for (const auto& t : r.topics) {
+      if (t.name == std::optional<std::string>(name)) return &t;
+    }
+    return static_cast<const kafka::MetadataResponse::MetadataResponseTopic*>(nullptr);
+  };
+  // Naming both, in the order asked: t fails, u is described.
+  const kafka::MetadataResponse named = metadata(1, std::vector<std::string>{"u", "t"});
+  REQUIRE(named.topics.size() == 2);
+  CHECK(named.topics[0].name == std::optional<std::string>("u"));
+  CHECK(named.topics[0].error_code == 0);
+  CHECK(named.topics[0].partitions.size() == 3);
+  CHECK(named.topics[1].name == std::optional<std::string>("t"));
+  CHECK(named.topics[1].error_code == kLeaderNotAvailable);
+  CHECK(named.topics[1].partitions.empty());
+  REQUIRE(named.brokers.size() == 1);
+  // Every topic (null list): the same.
+  const kafka::MetadataResponse all = metadata(2, std::nullopt);
+  REQUIRE(find(all, "t") != nullptr);
+  REQUIRE(find(all, "u") != nullptr);
+  CHECK(find(all, "t")->error_code == kLeaderNotAvailable);
+  CHECK(find(all, "t")->partitions.empty());
+  CHECK(find(all, "u")->error_code == 0);
+  CHECK(find(all, "u")->partitions.size() == 3);
+  CHECK(fake->PendingRequestErrors() == 0);
+  // Used up: t is described again.
+  const kafka::MetadataResponse after = metadata(3, std::vector<std::string>{"t"});
+  REQUIRE(after.topics.size() == 1);
+  CHECK(after.topics[0].error_code == 0);
+  CHECK(after.topics[0].partitions.size() == 2);
+}
+
 RDKAFKA_TEST_CASE("FakeKafka: MovePartitionLeader moves a partition with its data, the producer follows",
                   "[kafka][fake]") {
   auto fake = StartFake(2);

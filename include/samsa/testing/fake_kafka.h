@@ -45,10 +45,16 @@
 //     request's topic and partition order. A request- or group-level error
 //     of the served part (a Fetch's, an OffsetFetch's) is answered as the
 //     handler gave it.
-//   - Metadata: every topic the request names (all topics for a null list)
-//     gets the error at topic level, with no partitions, the brokers listed
-//     as usual; a topic scope only picks the requests (a Metadata request
-//     naming no topic never matches).
+//   - Metadata without a topic scope: every topic the request names (all
+//     topics for a null list) gets the error at topic level, with no
+//     partitions, the brokers listed as usual.
+//   - Metadata with a topic scope (partition -1; a scope naming one
+//     partition never matches a Metadata request): the request is served,
+//     and only the scoped topic is listed with the error and no partitions,
+//     as Kafka lists a topic it cannot describe (librdkafka's mock:
+//     rd_kafka_mock_topic_set_error). It matches a request naming the topic,
+//     or a null list (every topic) while the topic exists; an empty list
+//     (no topics) never matches.
 // - Intercept: a callback sees each request of an API (ApiVersions
 //   included) and passes it, answers it with a response body of your own,
 //   delays it, or drops the connection.
