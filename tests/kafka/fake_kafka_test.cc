@@ -433,6 +433,23 @@ class RawConnection {
     if (!ReadN(size, &payload)) return std::nullopt;
     return payload;
   }
+  // Sends `request` at `version` and decodes the answer, whose header has
+  // `response_header_version` (1 for flexible versions), checking the
+  // correlation id.
+  template <typename Response, typename Request>
+  Response Call(int32_t correlation_id, int16_t version, int16_t response_header_version,
+                const Request& request) {
+    Send(correlation_id, version, request);
+    const std::optional<std::string> payload = Receive();
+    REQUIRE(payload.has_value());
+    kafka::Reader reader(payload->data(), payload->size());
+    kafka::ResponseHeader header;
+    REQUIRE(header.Read(reader, response_header_version).ok());
+    CHECK(header.correlation_id == correlation_id);
+    Response response;
+    REQUIRE(response.Read(reader, version).ok());
+    return response;
+  }
 
  private:
   bool ReadN(size_t n, std::string* out) {
@@ -677,16 +694,7 @@ TEST_CASE("FakeKafka: a Metadata error goes to the topics named, the brokers sti
     kafka::MetadataRequest request;
     request.topics = std::vector<kafka::MetadataRequest::MetadataRequestTopic>(1);
     (*request.topics)[0].name = topic;
-    conn.Send(correlation_id, 9, request);
-    const std::optional<std::string> payload = conn.Receive();
-    REQUIRE(payload.has_value());
-    kafka::Reader reader(payload->data(), payload->size());
-    kafka::ResponseHeader header;
-    REQUIRE(header.Read(reader, 1).ok());  // Metadata v9 is flexible
-    CHECK(header.correlation_id == correlation_id);
-    kafka::MetadataResponse response;
-    REQUIRE(response.Read(reader, 9).ok());
-    return response;
+    return conn.Call<kafka::MetadataResponse>(correlation_id, 9, 1, request);  // v9 is flexible
   };
   const kafka::MetadataResponse other = metadata(1, "u");  // not in scope: served
   REQUIRE(other.topics.size() == 1);
@@ -731,15 +739,7 @@ TEST_CASE("FakeKafka: a topic-scoped Metadata error fails only that topic, the o
     } else {
       request.topics = std::nullopt;  // every topic
     }
-    conn.Send(correlation_id, 9, request);
-    const std::optional<std::string> payload = conn.Receive();
-    REQUIRE(payload.has_value());
-    kafka::Reader reader(payload->data(), payload->size());
-    kafka::ResponseHeader header;
-    REQUIRE(header.Read(reader, 1).ok());
-    kafka::MetadataResponse response;
-    REQUIRE(response.Read(reader, 9).ok());
-    return response;
+    return conn.Call<kafka::MetadataResponse>(correlation_id, 9, 1, request);
   };
   auto find = [](const kafka::MetadataResponse& r, const std::string& name) {
     for (const auto& t : r.topics) {
