@@ -1,5 +1,6 @@
 #include "samsa/producer.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include <atomic>
@@ -302,7 +303,11 @@ class Producer::Impl {
         partitioner_(config_.partitioner, config_.partitioner_ignore_keys, config_.batch_size,
                      std::move(options.custom_partitioner)),
         compression_(ParseCompression(config_.compression_type)) {
-    sender_ = std::thread([this] { RunSender(); });
+    sender_ = std::thread([this] {
+      // Named for top -H, perf and gdb (at most 15 characters).
+      ::pthread_setname_np(::pthread_self(), "samsa-sender");
+      RunSender();
+    });
   }
 
   ~Impl() { Close(absl::InfiniteDuration()).IgnoreError(); }

@@ -1,12 +1,19 @@
 #include "util/scheduler.h"
 
+#include <pthread.h>
+
 #include "util/logging.h"
 
 namespace samsa {
 
 Scheduler::Scheduler(Clock* clock, int threads, std::string name)
     : clock_(clock), name_(std::move(name)) {
-  for (int i = 0; i < std::max(threads, 1); ++i) workers_.emplace_back([this] { Work(); });
+  for (int i = 0; i < std::max(threads, 1); ++i) {
+    workers_.emplace_back([this] {
+      ::pthread_setname_np(::pthread_self(), "samsa-io");  // for top -H, perf, gdb
+      Work();
+    });
+  }
 }
 
 Scheduler::~Scheduler() { Shutdown(); }
