@@ -26,8 +26,13 @@
 // in flight, the sender idle, and the producer's previous Send() more than
 // 5 us ago ships the record itself, on the calling thread (no hand-off to the
 // sender): its future is complete and its callback has run when Send()
-// returns. Back-to-back sends go through the sender, which batches them. Records queued meanwhile go to the sender as
-// above; a retry is always the sender's, so Send() never waits on a back-off.
+// returns. Back-to-back sends go through the sender, which batches them.
+// Records queued meanwhile go to the sender as above; a retry is always the
+// sender's, so Send() never waits on a back-off. One exception: a batch the
+// sender has not taken 50 us (real time) after it was opened, while the
+// sender finished no batch meanwhile (it is waiting for a CPU, or in a slow
+// callback), is shipped by the next Send() to its partition, on that thread,
+// callbacks included.
 //
 // Records sent by one producer to one partition are stored in the order Send()
 // was called. Batches hold at most buffer.memory bytes in total; a Send() that
