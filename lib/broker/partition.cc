@@ -6,9 +6,7 @@
 
 #include <fmt/format.h>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "util/cpu_relax.h"
 
 namespace samsa {
 
@@ -95,19 +93,18 @@ absl::StatusOr<LogReadInfo> Partition::Read(Offset offset, int64_t max_bytes,
 }
 
 bool FetchWaiter::SpinForSignal() const {
-  timespec start;
-  ::clock_gettime(CLOCK_MONOTONIC, &start);
-  const int64_t start_ns = int64_t{start.tv_sec} * 1'000'000'000 + start.tv_nsec;
+  auto monotonic_ns = [] {
+    timespec ts;
+    ::clock_gettime(CLOCK_MONOTONIC, &ts);
+    return int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  };
+  const int64_t start_ns = monotonic_ns();
   while (true) {
     for (int i = 0; i < 64; ++i) {
       if (signaled_.load(std::memory_order_acquire)) return true;
-#if defined(__x86_64__) || defined(__i386__)
-      _mm_pause();
-#endif
+      CpuRelax();
     }
-    timespec now;
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    if (int64_t{now.tv_sec} * 1'000'000'000 + now.tv_nsec - start_ns >= kSpinNs) return false;
+    if (monotonic_ns() - start_ns >= kSpinNs) return false;
   }
 }
 

@@ -539,9 +539,7 @@ class Producer::Impl {
         if (closed_) return ClosedError();
         if (buffer_used_ + record_size <= config_.buffer_memory) {
           if (config_.linger_ms == 0 && spaced_out && sender_sleeping_.load(std::memory_order_relaxed) &&
-              !busy_.contains(tp) && !batches_.contains(tp) &&
-              std::none_of(in_flight_.begin(), in_flight_.end(),
-                           [&](const auto& b) { return b->tp() == tp; })) {
+              !batches_.contains(tp) && NothingInFlightLocked(tp)) {
             // linger.ms=0 with nothing ahead of this record for its partition,
             // the sender idle and sends spaced out: ship it from this thread
             // (below), saving the hand-off to the sender — on a small
@@ -597,9 +595,7 @@ class Producer::Impl {
           if (config_.linger_ms == 0 && front->opened_real_ns > 0 &&
               now_ns - front->opened_real_ns >= kLateSenderNs &&
               sender_progress_.load(std::memory_order_relaxed) == front->opened_sender_progress &&
-              !busy_.contains(tp) &&
-              std::none_of(in_flight_.begin(), in_flight_.end(),
-                           [&](const auto& b) { return b->tp() == tp; })) {
+              NothingInFlightLocked(tp)) {
             // The sender was told of this batch kLateSenderNs ago and has
             // not finished a batch since: it is waiting for a CPU (on a small
             // machine, a time slice of the scheduler: milliseconds), or for a
@@ -657,6 +653,14 @@ class Producer::Impl {
         }
       }
     }
+  }
+
+  // Whether no batch of `tp` is being shipped: neither by a Send() (busy_)
+  // nor by the sender (in_flight_). A batch shipped outside the sender keeps
+  // per-partition order only then.
+  bool NothingInFlightLocked(const TopicPartition& tp) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(acc_mu_) {
+    return !busy_.contains(tp) && std::none_of(in_flight_.begin(), in_flight_.end(),
+                                               [&](const auto& b) { return b->tp() == tp; });
   }
 
   // Moves the batches that are ready now into `ready` (and in flight), and

@@ -16,13 +16,10 @@
 #include <mutex>
 #include <shared_mutex>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
-
 #include "absl/base/thread_annotations.h"
 #include "absl/time/time.h"
 #include "samsa/clock.h"
+#include "util/cpu_relax.h"
 
 namespace samsa {
 
@@ -34,9 +31,7 @@ template <typename TryLock>
 inline bool SpinTry(TryLock try_lock) {
   for (int i = 0; i < kSpinTries; ++i) {
     if (try_lock()) return true;
-#if defined(__x86_64__) || defined(__i386__)
-    _mm_pause();
-#endif
+    CpuRelax();
   }
   return false;
 }

@@ -20,9 +20,7 @@
 
 #include "absl/base/thread_annotations.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "util/cpu_relax.h"
 
 namespace samsa {
 
@@ -37,7 +35,7 @@ class ABSL_LOCKABLE SpinLock {
     while (locked_.exchange(true, std::memory_order_acquire)) {
       while (locked_.load(std::memory_order_relaxed)) {
         if (++spins < kSpinsBeforeYield) {
-          Pause();
+          CpuRelax();
         } else {
           std::this_thread::yield();
         }
@@ -48,12 +46,6 @@ class ABSL_LOCKABLE SpinLock {
 
  private:
   static constexpr int kSpinsBeforeYield = 128;
-
-  static void Pause() {
-#if defined(__x86_64__) || defined(__i386__)
-    _mm_pause();
-#endif
-  }
 
   std::atomic<bool> locked_{false};
 };
