@@ -163,6 +163,31 @@ RDKAFKA_TEST_CASE("FakeKafka: a Metadata request of a 3-broker fake lists the 3 
   CHECK(brokers == std::set<std::pair<int32_t, int32_t>>{{0, fake->Port(0)}, {1, fake->Port(1)}, {2, fake->Port(2)}});
 }
 
+RDKAFKA_TEST_CASE("FakeKafka: librdkafka reads a topic-scoped Metadata error on that topic alone",
+                  "[kafka][fake]") {
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  REQUIRE(fake->CreateTopic("u", 3).ok());
+  RdProducer producer(fake->BootstrapServers());
+  const rd_kafka_metadata_t* md = nullptr;
+  REQUIRE(rd_kafka_metadata(producer.rk(), 1, nullptr, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_metadata_destroy(md);  // connected: the next Metadata request is ours
+  REQUIRE(fake->PushRequestErrors(kMetadata, std::vector<int16_t>{RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE},
+                                  {.topic = "t"})
+              .ok());
+  REQUIRE(rd_kafka_metadata(producer.rk(), 1, nullptr, &md, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  std::map<std::string, std::pair<rd_kafka_resp_err_t, int>> topics;  // name -> (error, partitions)
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    topics[md->topics[i].topic] = {md->topics[i].err, md->topics[i].partition_cnt};
+  }
+  rd_kafka_metadata_destroy(md);
+  REQUIRE(topics.count("t") == 1);
+  REQUIRE(topics.count("u") == 1);
+  CHECK(topics["t"] == std::make_pair(RD_KAFKA_RESP_ERR_LEADER_NOT_AVAILABLE, 0));
+  CHECK(topics["u"] == std::make_pair(RD_KAFKA_RESP_ERR_NO_ERROR, 3));
+  CHECK(fake->PendingRequestErrors() == 0);
+}
+
 RDKAFKA_TEST_CASE("FakeKafka: an injected NOT_LEADER_OR_FOLLOWER is retried and the record stored once", "[kafka][fake]") {
   auto fake = StartFake();
   REQUIRE(fake->CreateTopic("t", 1).ok());
