@@ -1,5 +1,7 @@
 #include "kafka/server/kafka_server.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cctype>
 #include <future>
@@ -230,7 +232,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(Broker::Impl* broker, Serv
   for (auto& a : server->runtime_->acceptors) server->Accept(a.get());
   const int threads = std::max(1, config.num_network_threads);
   for (int i = 0; i < threads; ++i) {
-    server->network_threads_.emplace_back([io = server->io_] { io->run(); });
+    server->network_threads_.emplace_back([io = server->io_] {
+      ::pthread_setname_np(::pthread_self(), "samsa-network");  // Kafka's network threads
+      io->run();
+    });
   }
   for (const KafkaListener& l : server->listeners_) {
     SAMSA_LOG(kInfo, "listening on {}://{}:{} (advertised as {}:{})", l.name, l.host.empty() ? "0.0.0.0" : l.host,
