@@ -33,12 +33,12 @@ TEST_CASE("a frame parses whatever byte boundary the stream is split at", "[kafk
   for (size_t cut = 0; cut <= stream.size(); ++cut) {
     FrameReader reader;
     std::vector<std::string> got;
-    std::string payload;
+    FramePayload payload;
     reader.Append(std::string_view(stream).substr(0, cut));
-    while (reader.Next(&payload) == FrameStatus::kComplete) got.push_back(payload);
+    while (reader.Next(&payload) == FrameStatus::kComplete) got.emplace_back(payload.view());
     reader.Append(std::string_view(stream).substr(cut));
     FrameStatus st;
-    while ((st = reader.Next(&payload)) == FrameStatus::kComplete) got.push_back(payload);
+    while ((st = reader.Next(&payload)) == FrameStatus::kComplete) got.emplace_back(payload.view());
     INFO("cut at " << cut);
     CHECK(st == FrameStatus::kNeedMore);
     CHECK(got == payloads);
@@ -47,10 +47,10 @@ TEST_CASE("a frame parses whatever byte boundary the stream is split at", "[kafk
   // Byte by byte.
   FrameReader reader;
   std::vector<std::string> got;
-  std::string payload;
+  FramePayload payload;
   for (char c : stream) {
     reader.Append(std::string_view(&c, 1));
-    while (reader.Next(&payload) == FrameStatus::kComplete) got.push_back(payload);
+    while (reader.Next(&payload) == FrameStatus::kComplete) got.emplace_back(payload.view());
   }
   CHECK(got == payloads);
 }
@@ -69,7 +69,7 @@ TEST_CASE("a large frame is received in place, in pieces, between small ones", "
   for (size_t chunk : {size_t{1000}, size_t{4096}, size_t{16384}, size_t{65536}}) {
     FrameReader reader;
     std::vector<std::string> got;
-    std::string payload;
+    FramePayload payload;
     size_t pos = 0;
     size_t direct_bytes = 0;
     while (pos < stream.size()) {
@@ -83,7 +83,7 @@ TEST_CASE("a large frame is received in place, in pieces, between small ones", "
         reader.Append(std::string_view(stream).substr(pos, n));
       }
       pos += n;
-      while (reader.Next(&payload) == FrameStatus::kComplete) got.push_back(payload);
+      while (reader.Next(&payload) == FrameStatus::kComplete) got.emplace_back(payload.view());
     }
     INFO("chunk " << chunk);
     CHECK(got == payloads);
@@ -98,10 +98,10 @@ TEST_CASE("a large frame is received in place, in pieces, between small ones", "
   // works, a chunk spanning the end of a large frame and the next frames.
   FrameReader reader;
   std::vector<std::string> got;
-  std::string payload;
+  FramePayload payload;
   for (size_t pos = 0; pos < stream.size(); pos += 50000) {
     reader.Append(std::string_view(stream).substr(pos, 50000));
-    while (reader.Next(&payload) == FrameStatus::kComplete) got.push_back(payload);
+    while (reader.Next(&payload) == FrameStatus::kComplete) got.emplace_back(payload.view());
   }
   CHECK(got == payloads);
   // buffered() counts a partly received large frame, size prefix included.
@@ -163,8 +163,9 @@ TEST_CASE("a negative or oversize frame is bad, and stays bad", "[kafka][frame]"
 
   FrameReader small(10);
   small.Append(Frame("0123456789"));
-  std::string payload;
+  FramePayload payload;
   CHECK(small.Next(&payload) == FrameStatus::kComplete);
+  CHECK(payload.view() == "0123456789");
   small.Append(Frame("0123456789a"));
   CHECK(small.Next(&payload) == FrameStatus::kBad);
   small.Append(Frame("ok"));

@@ -42,6 +42,19 @@ FrameParse ParseFrame(absl::Span<const uint8_t> buffered, int32_t max_frame_byte
   return out;
 }
 
+FramePayload FramePayload::Uninitialized(size_t size) {
+  FramePayload p;
+  p.bytes_ = std::make_unique_for_overwrite<char[]>(size);
+  p.size_ = size;
+  return p;
+}
+
+FramePayload FramePayload::CopyOf(std::string_view bytes) {
+  FramePayload p = Uninitialized(bytes.size());
+  if (!bytes.empty()) std::memcpy(p.data(), bytes.data(), bytes.size());
+  return p;
+}
+
 void FrameReader::Append(std::string_view bytes) {
   if (!error_.ok()) return;
   if (direct_active_) {
@@ -60,12 +73,12 @@ void FrameReader::Append(std::string_view bytes) {
   buf_.append(bytes);
 }
 
-FrameStatus FrameReader::Next(std::string* payload) {
+FrameStatus FrameReader::Next(FramePayload* payload) {
   if (!error_.ok()) return FrameStatus::kBad;
   if (direct_active_) {
     if (direct_filled_ < direct_.size()) return FrameStatus::kNeedMore;
     *payload = std::move(direct_);
-    direct_ = std::string();
+    direct_ = FramePayload();
     direct_active_ = false;
     direct_filled_ = 0;
     return FrameStatus::kComplete;
@@ -83,7 +96,7 @@ FrameStatus FrameReader::Next(std::string* payload) {
     if (available >= 4 && size > kDirectFrameBytes && size <= 4 * received + kDirectHeadroomBytes) {
       // A large frame, partly here: everything buffered belongs to it.
       // Its storage is made now and the rest is received into it.
-      direct_.resize(available - 4 + p.bytes_needed);
+      direct_ = FramePayload::Uninitialized(available - 4 + p.bytes_needed);
       std::memcpy(direct_.data(), buf_.data() + start_ + 4, available - 4);
       direct_filled_ = available - 4;
       direct_active_ = true;
@@ -92,7 +105,8 @@ FrameStatus FrameReader::Next(std::string* payload) {
     }
     return FrameStatus::kNeedMore;
   }
-  payload->assign(reinterpret_cast<const char*>(p.payload.data()), p.payload.size());
+  *payload = FramePayload::CopyOf(
+      std::string_view(reinterpret_cast<const char*>(p.payload.data()), p.payload.size()));
   start_ += p.frame_bytes;
   return FrameStatus::kComplete;
 }

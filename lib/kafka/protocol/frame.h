@@ -17,6 +17,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -44,6 +45,27 @@ struct FrameParse {
 
 FrameParse ParseFrame(absl::Span<const uint8_t> buffered, int32_t max_frame_bytes = kDefaultMaxRequestBytes);
 
+// One frame's payload: heap bytes that are not zero-filled when allocated (a
+// large frame is received straight into them, so the 1 MB of a producer's
+// request is written once, by recv, not also by a memset) and never move
+// once allocated (views into them stay valid while the payload lives).
+class FramePayload {
+ public:
+  FramePayload() = default;
+  // `size` bytes of unspecified value, to be written by the caller.
+  static FramePayload Uninitialized(size_t size);
+  static FramePayload CopyOf(std::string_view bytes);
+
+  char* data() { return bytes_.get(); }
+  const char* data() const { return bytes_.get(); }
+  size_t size() const { return size_; }
+  std::string_view view() const { return {bytes_.get(), size_}; }
+
+ private:
+  std::unique_ptr<char[]> bytes_;
+  size_t size_ = 0;
+};
+
 class FrameReader {
  public:
   explicit FrameReader(int32_t max_frame_bytes = kDefaultMaxRequestBytes) : max_frame_bytes_(max_frame_bytes) {}
@@ -52,7 +74,7 @@ class FrameReader {
   void Append(std::string_view bytes);
   // On kComplete moves the next frame's payload into *payload. kBad is sticky:
   // once a bad size is seen, the stream cannot be resynchronised.
-  FrameStatus Next(std::string* payload);
+  FrameStatus Next(FramePayload* payload);
   // The reason for kBad.
   const absl::Status& error() const { return error_; }
   // Bytes buffered and not yet returned.
@@ -63,7 +85,7 @@ class FrameReader {
   // frame's payload storage is allocated whole (as Kafka's NetworkReceive
   // allocates its buffer once it has read the size) and DirectBuffer() is
   // the part still to fill: the caller receives into it and reports the
-  // bytes with CommitDirect(), and Next() hands that string over without a
+  // bytes with CommitDirect(), and Next() hands that storage over without a
   // copy. Empty when no large frame is pending (then use Append()).
   // So that a peer announcing a huge frame and sending little cannot make
   // the reader commit memory it never fills, a frame goes in place only
@@ -82,7 +104,7 @@ class FrameReader {
   absl::Status error_;
   // The large frame being received in place (see DirectBuffer).
   bool direct_active_ = false;
-  std::string direct_;
+  FramePayload direct_;
   size_t direct_filled_ = 0;
 };
 

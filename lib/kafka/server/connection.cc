@@ -13,7 +13,7 @@
 namespace samsa::kafka {
 namespace {
 
-absl::Span<const uint8_t> Bytes(const std::string& s) {
+absl::Span<const uint8_t> Bytes(const FramePayload& s) {
   return absl::Span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
@@ -136,7 +136,7 @@ void Connection::OnRead(const asio::error_code& ec, size_t n) {
 
 void Connection::ProcessNext() {
   while (!socket_closed_ && !in_flight_) {
-    std::string payload;
+    FramePayload payload;
     switch (reader_.Next(&payload)) {
       case FrameStatus::kBad:
         return CloseNow(std::string(reader_.error().message()));
@@ -156,9 +156,9 @@ std::string Connection::Describe(const RequestHeader& header) const {
                      header.request_api_key, header.correlation_id, header.client_id.value_or(""));
 }
 
-void Connection::Dispatch(std::string payload_bytes) {
-  auto payload = std::make_shared<const std::string>(std::move(payload_bytes));
-  if (sasl_ == SaslState::kAwaitRawToken) return AnswerRawSaslToken(*payload);
+void Connection::Dispatch(FramePayload payload_bytes) {
+  auto payload = std::make_shared<const FramePayload>(std::move(payload_bytes));
+  if (sasl_ == SaslState::kAwaitRawToken) return AnswerRawSaslToken(payload->view());
 
   RequestEnvelope envelope;
   const absl::Status s = DecodeRequestEnvelope(Bytes(*payload), &envelope);
@@ -200,12 +200,12 @@ void Connection::Dispatch(std::string payload_bytes) {
 }
 
 void Connection::Apply(RequestInterceptor::Verdict verdict, const RequestEnvelope& envelope,
-                       std::shared_ptr<const std::string> payload) {
+                       std::shared_ptr<const FramePayload> payload) {
   switch (verdict.kind) {
     case RequestInterceptor::Verdict::Kind::kServe: {
       if (!verdict.body.has_value()) return Serve(envelope, std::move(payload), std::move(verdict.rewrite_response));
       // The handler reads the interceptor's body; it lives as long as the request.
-      auto body = std::make_shared<const std::string>(*std::move(verdict.body));
+      auto body = std::make_shared<const FramePayload>(FramePayload::CopyOf(*verdict.body));
       RequestEnvelope rewritten = envelope;
       rewritten.body = Bytes(*body);
       return Serve(rewritten, std::move(body), std::move(verdict.rewrite_response));
@@ -217,7 +217,7 @@ void Connection::Apply(RequestInterceptor::Verdict verdict, const RequestEnvelop
   }
 }
 
-void Connection::Serve(const RequestEnvelope& envelope, std::shared_ptr<const std::string> payload,
+void Connection::Serve(const RequestEnvelope& envelope, std::shared_ptr<const FramePayload> payload,
                        std::function<std::string(std::string)> rewrite) {
   const RequestHeader& header = envelope.header;
   const auto key = static_cast<ApiKey>(header.request_api_key);
@@ -321,7 +321,7 @@ void Connection::AnswerSaslAuthenticate(const RequestEnvelope& envelope) {
   Send(ResponseFrame(header.correlation_id, header.request_api_version, response), false);
 }
 
-void Connection::AnswerRawSaslToken(const std::string& token) {
+void Connection::AnswerRawSaslToken(std::string_view token) {
   absl::StatusOr<std::string> user = AuthenticatePlain(token, listener_->users);
   if (!user.ok()) return CloseNow(KafkaMessage(user.status()));
   sasl_ = SaslState::kAuthenticated;
@@ -332,7 +332,7 @@ void Connection::AnswerRawSaslToken(const std::string& token) {
 }
 
 void Connection::RunHandler(const ApiHandler& handler, const RequestEnvelope& envelope,
-                            std::shared_ptr<const std::string> payload,
+                            std::shared_ptr<const FramePayload> payload,
                             std::function<std::string(std::string)> rewrite) {
   RequestContext ctx;
   ctx.header = envelope.header;

@@ -59,21 +59,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Read();
   void OnRead(const asio::error_code& ec, size_t n);
   void ProcessNext();
-  void Dispatch(std::string payload);
+  void Dispatch(FramePayload payload);
   // The interceptor's verdict on a decoded request, then serving it.
   void Apply(RequestInterceptor::Verdict verdict, const RequestEnvelope& envelope,
-             std::shared_ptr<const std::string> payload);
+             std::shared_ptr<const FramePayload> payload);
   // `rewrite`: applied to the handler's response frame, if set.
-  void Serve(const RequestEnvelope& envelope, std::shared_ptr<const std::string> payload,
+  void Serve(const RequestEnvelope& envelope, std::shared_ptr<const FramePayload> payload,
              std::function<std::string(std::string)> rewrite = {});
   // An ApiVersions v0 answer with UNSUPPORTED_VERSION and the versions served (KIP-511).
   void SendUnsupportedApiVersions(int32_t correlation_id);
   void AnswerApiVersions(const RequestEnvelope& envelope);
   void AnswerSaslHandshake(const RequestEnvelope& envelope);
   void AnswerSaslAuthenticate(const RequestEnvelope& envelope);
-  void AnswerRawSaslToken(const std::string& token);
+  void AnswerRawSaslToken(std::string_view token);
   void RunHandler(const ApiHandler& handler, const RequestEnvelope& envelope,
-                  std::shared_ptr<const std::string> payload, std::function<std::string(std::string)> rewrite);
+                  std::shared_ptr<const FramePayload> payload, std::function<std::string(std::string)> rewrite);
   // From any thread: a handler's answer to request `seq`.
   void PostResponse(uint64_t seq, HandlerResponse response);
   void OnResponse(uint64_t seq, HandlerResponse response);
