@@ -307,8 +307,11 @@ class FakeKafka::Impl : public kafka::RequestInterceptor {
       facts.all_topics = cluster_->ListTopics();
     }
     // The partitions the request names (the answer's code is set below).
-    const std::optional<ErrorAnswer> probe = AnswerWithError(header, body, 0, &facts);
+    std::optional<ErrorAnswer> probe = AnswerWithError(header, body, 0, &facts);
     if (!probe.has_value()) return verdict;  // undecodable (or acks=0): served as usual
+    if (header.request_api_key == static_cast<int16_t>(ApiKey::kOffsetFetch)) {
+      AddCommittedPartitions(broker_id, header, body, &probe->partitions);
+    }
     // The ids of the topics scopes name, for requests naming topics by id.
     std::map<std::string, std::string> topic_ids;
     if (std::any_of(probe->partitions.begin(), probe->partitions.end(),
@@ -366,6 +369,35 @@ class FakeKafka::Impl : public kafka::RequestInterceptor {
     verdict.kind = Verdict::Kind::kRespond;
     verdict.frame = std::move(answer->frame);
     return verdict;
+  }
+
+  // An OffsetFetch group with topics null asks for every partition it has
+  // committed: those (on `broker_id`'s coordinator, as the handler will
+  // read them) are the partitions it names, for matching a scope.
+  void AddCommittedPartitions(int32_t broker_id, const RequestHeader& header, absl::Span<const uint8_t> body,
+                              std::vector<std::pair<std::string, int32_t>>* partitions) {
+    kafka::OffsetFetchRequest request;
+    if (!kafka::DecodeBody(body, header.request_api_version, &request).ok()) return;
+    std::vector<std::string> groups;
+    if (header.request_api_version < 8) {
+      if (!request.topics.has_value()) groups.push_back(request.group_id);
+    } else {
+      for (const auto& g : request.groups) {
+        if (!g.topics.has_value()) groups.push_back(g.group_id);
+      }
+    }
+    if (groups.empty()) return;
+    Broker* broker = cluster_->broker(broker_id);
+    if (broker == nullptr) return;
+    absl::StatusOr<group::GroupCoordinator*> coordinator = broker->impl()->Groups();
+    if (!coordinator.ok()) return;
+    for (const std::string& group : groups) {
+      group::OffsetFetchRequest all;
+      all.group_id = group;
+      for (const auto& t : (*coordinator)->OffsetFetch(all).topics) {
+        for (const auto& p : t.partitions) partitions->emplace_back(t.name, p.partition_index);
+      }
+    }
   }
 
   void AdjustApiVersions(int32_t, std::vector<kafka::ApiVersionsResponse::ApiVersion>* apis) override {

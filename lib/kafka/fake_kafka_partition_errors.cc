@@ -174,6 +174,22 @@ std::vector<ResponseTopic> MergeTopics(const std::vector<RequestTopic>& requeste
   return out;
 }
 
+// For a request that names no partition (OffsetFetch with topics null):
+// the scoped partitions among those the handler answered get `code`, in
+// place.
+template <typename ResponseTopic>
+void FailScopedAnswers(std::vector<ResponseTopic>* topics, int16_t version, int16_t code,
+                       const ScopedPartition& scoped) {
+  using Partition = typename std::remove_reference_t<decltype(PartitionsOf(
+      std::declval<ResponseTopic&>()))>::value_type;
+  for (ResponseTopic& t : *topics) {
+    const std::string key = KeyOf(t, version);
+    for (Partition& p : PartitionsOf(t)) {
+      if (scoped(key, IndexOf(p))) p = ErrorPartition<Partition>(IndexOf(p), code);
+    }
+  }
+}
+
 template <typename Response>
 bool DecodeResponseFrame(const RequestHeader& header, const std::string& frame, Response* out) {
   const ApiInfo* api = FindApi(header.request_api_key);
@@ -285,8 +301,15 @@ std::optional<PartitionErrorPlan> PlanOffsetFetch(const RequestHeader& header,
   OffsetFetchRequest rest;
   if (!DecodeBody(body, version, &rest).ok()) return std::nullopt;
   if (version < 8) {
-    // topics null (v2+: every committed partition) names no partition.
-    if (!rest.topics.has_value() || !AnyScoped(*rest.topics, version, scoped)) return std::nullopt;
+    if (!rest.topics.has_value()) {
+      // topics null (v2+): every committed partition of the group. The
+      // request is served whole and the scoped partitions among the answer's
+      // are given the error.
+      return MakePlan<OffsetFetchResponse>(header, rest, false, [=](OffsetFetchResponse& r) {
+        if (r.error_code == 0) FailScopedAnswers(&r.topics, version, code, scoped);
+      });
+    }
+    if (!AnyScoped(*rest.topics, version, scoped)) return std::nullopt;
     auto requested =
         std::make_shared<std::vector<OffsetFetchRequest::OffsetFetchRequestTopic>>(*rest.topics);
     DropScoped(&*rest.topics, version, scoped);
@@ -297,10 +320,18 @@ std::optional<PartitionErrorPlan> PlanOffsetFetch(const RequestHeader& header,
         });
   }
   // v8+: several groups, each with its topics.
+  // A group with topics null (every committed partition) is served whole
+  // and the scoped partitions of its answer get the error.
   auto scoped_in = [&](const OffsetFetchRequest::OffsetFetchRequestGroup& g) {
     return g.topics.has_value() && AnyScoped(*g.topics, version, scoped);
   };
-  if (std::none_of(rest.groups.begin(), rest.groups.end(), scoped_in)) return std::nullopt;
+  auto all_topics = [](const OffsetFetchRequest::OffsetFetchRequestGroup& g) {
+    return !g.topics.has_value();
+  };
+  if (std::none_of(rest.groups.begin(), rest.groups.end(), scoped_in) &&
+      std::none_of(rest.groups.begin(), rest.groups.end(), all_topics)) {
+    return std::nullopt;
+  }
   auto requested =
       std::make_shared<std::vector<OffsetFetchRequest::OffsetFetchRequestGroup>>(rest.groups);
   std::vector<OffsetFetchRequest::OffsetFetchRequestGroup> kept;
@@ -328,6 +359,8 @@ std::optional<PartitionErrorPlan> PlanOffsetFetch(const RequestHeader& header,
           if (g.topics.has_value() && group.error_code == 0 &&
               AnyScoped(*g.topics, version, scoped)) {
             group.topics = MergeTopics(*g.topics, std::move(group.topics), version, code, scoped);
+          } else if (!g.topics.has_value() && group.error_code == 0) {
+            FailScopedAnswers(&group.topics, version, code, scoped);
           }
           out.push_back(std::move(group));
         }

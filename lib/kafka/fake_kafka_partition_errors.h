@@ -10,6 +10,10 @@
 //   watermark, last stable offset and log start -1, empty records;
 //   ListOffsets offset and timestamp -1; OffsetFetch offset -1);
 // - the response lists topics and partitions in the request's order.
+// An OffsetFetch (v2-7, or a v8 group) with topics null names no partition:
+// it is served whole and the scoped partitions among those answered get the
+// error (whether any is, the caller decides before: FakeKafka asks the
+// group's coordinator).
 //
 //   auto plan = PlanPartitionError(header, body, code, in_scope);
 //   if (!plan->rest_body) send(plan->merge(std::nullopt));   // all scoped

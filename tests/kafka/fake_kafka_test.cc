@@ -1200,5 +1200,87 @@ TEST_CASE("FakeKafka: partition-scoped OffsetCommit and OffsetFetch errors leave
   CHECK(again.topics[0].partitions[0].committed_offset == 11);
 }
 
+// (error code, committed offset) of each partition of topic "t" in an
+// OffsetFetch answer's topics, by partition.
+template <typename Topics>
+std::map<int32_t, std::pair<int16_t, int64_t>> CommittedOfT(const Topics& topics) {
+  std::map<int32_t, std::pair<int16_t, int64_t>> out;
+  for (const auto& t : topics) {
+    if (t.name != "t") continue;
+    for (const auto& p : t.partitions) out[p.partition_index] = {p.error_code, p.committed_offset};
+  }
+  return out;
+}
+
+TEST_CASE("FakeKafka: a partition-scoped OffsetFetch error reaches a fetch of every committed partition",
+          "[kafka][fake]") {
+  // OffsetFetch with topics null (what an admin client's
+  // listConsumerGroupOffsets sends) names no partition: it covers the ones
+  // the group has committed, so a scope matches when one of those is in it.
+  constexpr int16_t kOffsetFetch = 9;
+  auto fake = StartFake();
+  REQUIRE(fake->CreateTopic("t", 2).ok());
+  RawConnection conn(fake->Port(0));
+  for (const auto& [group, offset] : {std::pair<std::string, int64_t>{"g", 10}, {"h", 20}}) {
+    kafka::OffsetCommitRequest request;
+    request.group_id = group;
+    auto& topic = request.topics.emplace_back();
+    topic.name = "t";
+    for (int32_t p : {0, 1}) {
+      auto& cp = topic.partitions.emplace_back();
+      cp.partition_index = p;
+      cp.committed_offset = offset + p;
+    }
+    REQUIRE(Outline(Call<kafka::OffsetCommitResponse>(conn, 1, 8, request).topics) ==
+            PartitionErrors{{{0, 0}, {1, 0}}});
+  }
+  REQUIRE(fake->PushRequestErrors(kOffsetFetch, std::vector<int16_t>{kCoordinatorLoadInProgress},
+                                  {.topic = "t", .partition = 1})
+              .ok());
+  // A group with nothing committed covers no partition: the error waits.
+  kafka::OffsetFetchRequest none;
+  none.group_id = "nobody";
+  none.topics = std::nullopt;
+  const kafka::OffsetFetchResponse empty = Call<kafka::OffsetFetchResponse>(conn, 2, 7, none);
+  CHECK(empty.error_code == 0);
+  CHECK(empty.topics.empty());
+  CHECK(fake->PendingRequestErrors() == 1);
+
+  // v7, topics null: every committed partition listed, the scoped one failed.
+  kafka::OffsetFetchRequest all;
+  all.group_id = "g";
+  all.topics = std::nullopt;
+  const kafka::OffsetFetchResponse fetched = Call<kafka::OffsetFetchResponse>(conn, 3, 7, all);
+  CHECK(fetched.error_code == 0);
+  CHECK(CommittedOfT(fetched.topics) ==
+        std::map<int32_t, std::pair<int16_t, int64_t>>{{0, {0, 10}}, {1, {kCoordinatorLoadInProgress, -1}}});
+  CHECK(fake->PendingRequestErrors() == 0);
+  CHECK(CommittedOfT(Call<kafka::OffsetFetchResponse>(conn, 4, 7, all).topics) ==
+        std::map<int32_t, std::pair<int16_t, int64_t>>{{0, {0, 10}}, {1, {0, 11}}});
+
+  // v8: a group asking for everything and one naming partition 0 only.
+  REQUIRE(fake->PushRequestErrors(kOffsetFetch, std::vector<int16_t>{kCoordinatorLoadInProgress},
+                                  {.topic = "t", .partition = 1})
+              .ok());
+  kafka::OffsetFetchRequest v8;
+  auto& g = v8.groups.emplace_back();
+  g.group_id = "g";
+  g.topics = std::nullopt;
+  auto& h = v8.groups.emplace_back();
+  h.group_id = "h";
+  h.topics = std::vector<kafka::OffsetFetchRequest::OffsetFetchRequestTopics>(1);
+  (*h.topics)[0].name = "t";
+  (*h.topics)[0].partition_indexes = {0};
+  const kafka::OffsetFetchResponse groups = Call<kafka::OffsetFetchResponse>(conn, 5, 8, v8);
+  REQUIRE(groups.groups.size() == 2);
+  CHECK(groups.groups[0].group_id == "g");
+  CHECK(groups.groups[0].error_code == 0);
+  CHECK(CommittedOfT(groups.groups[0].topics) ==
+        std::map<int32_t, std::pair<int16_t, int64_t>>{{0, {0, 10}}, {1, {kCoordinatorLoadInProgress, -1}}});
+  CHECK(groups.groups[1].group_id == "h");
+  CHECK(CommittedOfT(groups.groups[1].topics) == std::map<int32_t, std::pair<int16_t, int64_t>>{{0, {0, 20}}});
+  CHECK(fake->PendingRequestErrors() == 0);
+}
+
 }  // namespace
 }  // namespace samsa::testing

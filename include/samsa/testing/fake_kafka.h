@@ -45,6 +45,12 @@
 //     request's topic and partition order. A request- or group-level error
 //     of the served part (a Fetch's, an OffsetFetch's) is answered as the
 //     handler gave it.
+//     An OffsetFetch group with topics null (every committed partition, as
+//     an admin client's listConsumerGroupOffsets asks) names the partitions
+//     the group has committed on that broker: it matches when one of them
+//     is in the scope, is served whole, and those in the scope are answered
+//     with the code (offset -1). A group with nothing committed there never
+//     matches.
 //   - Metadata without a topic scope: every topic the request names (all
 //     topics for a null list) gets the error at topic level, with no
 //     partitions, the brokers listed as usual.
