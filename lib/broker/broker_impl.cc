@@ -318,10 +318,15 @@ absl::StatusOr<int32_t> Broker::Impl::PartitionCount(std::string_view topic, boo
 absl::StatusOr<Broker::Impl::ProduceResult> Broker::Impl::Produce(const TopicPartition& tp,
                                                                   std::string records, int16_t acks,
                                                                   AppendOrigin origin) {
+  return Produce(tp, absl::MakeSpan(records), acks, origin);
+}
+
+absl::StatusOr<Broker::Impl::ProduceResult> Broker::Impl::Produce(const TopicPartition& tp,
+                                                                  absl::Span<char> records, int16_t acks,
+                                                                  AppendOrigin origin) {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
   SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<Partition> partition, LeaderPartition(tp));
-  SAMSA_ASSIGN_OR_RETURN(LogAppendInfo info,
-                         partition->AppendRecordsToLeader(std::move(records), acks, origin));
+  SAMSA_ASSIGN_OR_RETURN(LogAppendInfo info, partition->AppendRecordsToLeader(records, acks, origin));
   ProduceResult result;
   result.base_offset = info.first_offset.value();
   result.last_offset = info.last_offset.value();

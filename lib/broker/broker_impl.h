@@ -122,7 +122,11 @@ class Broker::Impl {
   // UNKNOWN_TOPIC_OR_PARTITION, CORRUPT_MESSAGE, MESSAGE_TOO_LARGE,
   // RECORD_LIST_TOO_LARGE, NOT_ENOUGH_REPLICAS, INVALID_REQUIRED_ACKS,
   // KAFKA_STORAGE_ERROR.
+  // The span form appends from the caller's buffer (a request frame), whose
+  // batch headers it rewrites (base offset, leader epoch, LogAppendTime).
   absl::StatusOr<ProduceResult> Produce(const TopicPartition& tp, std::string records, int16_t acks,
+                                        AppendOrigin origin = AppendOrigin::kClient);
+  absl::StatusOr<ProduceResult> Produce(const TopicPartition& tp, absl::Span<char> records, int16_t acks,
                                         AppendOrigin origin = AppendOrigin::kClient);
 
   // --- Fetch -----------------------------------------------------------------

@@ -49,6 +49,11 @@ void Partition::SetLeadership(int32_t leader, int32_t leader_epoch, std::vector<
 
 absl::StatusOr<LogAppendInfo> Partition::AppendRecordsToLeader(std::string records, int16_t acks,
                                                                AppendOrigin origin) {
+  return AppendRecordsToLeader(absl::MakeSpan(records), acks, origin);
+}
+
+absl::StatusOr<LogAppendInfo> Partition::AppendRecordsToLeader(absl::Span<char> records, int16_t acks,
+                                                               AppendOrigin origin) {
   if (acks != 0 && acks != 1 && acks != -1) {
     return KafkaError(ErrorCode::kInvalidRequiredAcks,
                       fmt::format("{}: acks must be 0, 1 or -1, not {}", tp_.ToString(), acks));
@@ -64,7 +69,7 @@ absl::StatusOr<LogAppendInfo> Partition::AppendRecordsToLeader(std::string recor
                       fmt::format("{}: {} in-sync replica(s), min.insync.replicas is {}",
                                   tp_.ToString(), in_sync, log_->config().min_insync_replicas));
   }
-  absl::StatusOr<LogAppendInfo> info = log_->AppendAsLeader(std::move(records), leader_epoch(), origin);
+  absl::StatusOr<LogAppendInfo> info = log_->AppendAsLeader(records, leader_epoch(), origin);
   if (!info.ok()) return info;
   // With one replica the high watermark is the LEO once the write is done.
   if (log_->MaybeIncrementHighWatermark(info->last_offset + 1)) NotifyWaiters();

@@ -101,7 +101,11 @@ class Partition {
   // with -1, fewer in-sync replicas than min.insync.replicas is
   // NOT_ENOUGH_REPLICAS and nothing is written. NOT_LEADER_OR_FOLLOWER while
   // fenced.
+  // The span form appends from the caller's buffer, whose batch headers it
+  // rewrites (Log::AppendAsLeader).
   absl::StatusOr<LogAppendInfo> AppendRecordsToLeader(std::string records, int16_t acks,
+                                                      AppendOrigin origin = AppendOrigin::kClient);
+  absl::StatusOr<LogAppendInfo> AppendRecordsToLeader(absl::Span<char> records, int16_t acks,
                                                       AppendOrigin origin = AppendOrigin::kClient);
 
   // Stops (and resumes) leader appends: once Fence() returns no append is in

@@ -78,14 +78,19 @@ std::shared_ptr<LogSegment> Log::ActiveSegment() const {
 
 absl::StatusOr<LogAppendInfo> Log::AppendAsLeader(std::string records, int32_t leader_epoch,
                                                   AppendOrigin origin) {
-  return Append(std::move(records), /*assign_offsets=*/true, leader_epoch, origin);
+  return Append(absl::MakeSpan(records), /*assign_offsets=*/true, leader_epoch, origin);
+}
+
+absl::StatusOr<LogAppendInfo> Log::AppendAsLeader(absl::Span<char> records, int32_t leader_epoch,
+                                                  AppendOrigin origin) {
+  return Append(records, /*assign_offsets=*/true, leader_epoch, origin);
 }
 
 absl::StatusOr<LogAppendInfo> Log::AppendAsFollower(std::string records) {
-  return Append(std::move(records), /*assign_offsets=*/false, -1, AppendOrigin::kReplication);
+  return Append(absl::MakeSpan(records), /*assign_offsets=*/false, -1, AppendOrigin::kReplication);
 }
 
-absl::StatusOr<LogAppendInfo> Log::Append(std::string records, bool assign_offsets,
+absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_offsets,
                                           int32_t leader_epoch, AppendOrigin origin) {
   const LogConfig config = this->config();
   LogAppendInfo info;
@@ -199,7 +204,8 @@ absl::StatusOr<LogAppendInfo> Log::Append(std::string records, bool assign_offse
   }
 
   absl::Status written =
-      segment->Append(info.last_offset, max_timestamp, offset_of_max_timestamp, records);
+      segment->Append(info.last_offset, max_timestamp, offset_of_max_timestamp,
+                      std::string_view(records.data(), records.size()));
   if (!written.ok()) {
     // DataLoss: the write failed and the file could not be cut back.
     return absl::IsDataLoss(written) ? GoOffline(written, "append failed")

@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "log/log_config.h"
 #include "log/log_segment.h"
 #include "samsa/bytes.h"
@@ -112,8 +113,12 @@ class Log {
   // assigns offsets from the LEO by rewriting baseOffset, stamps
   // partitionLeaderEpoch and — for message.timestamp.type=LogAppendTime — the
   // broker time, rolls if needed, writes, and advances the LEO. On error
-  // nothing is written.
+  // nothing is written. The span form rewrites those header fields in the
+  // caller's buffer (a request frame's) and copies the batches from it into
+  // the segment: no copy of the caller's before.
   absl::StatusOr<LogAppendInfo> AppendAsLeader(std::string records, int32_t leader_epoch,
+                                               AppendOrigin origin = AppendOrigin::kClient);
+  absl::StatusOr<LogAppendInfo> AppendAsLeader(absl::Span<char> records, int32_t leader_epoch,
                                                AppendOrigin origin = AppendOrigin::kClient);
   // Appends batches whose offsets are already assigned (from a leader, or a
   // rewrite): they must start at or after the LEO and increase.
@@ -219,7 +224,7 @@ class Log {
 
   absl::Status Load();
   absl::Status CompleteInterruptedSwaps(std::vector<std::string>* children);
-  absl::StatusOr<LogAppendInfo> Append(std::string records, bool assign_offsets,
+  absl::StatusOr<LogAppendInfo> Append(absl::Span<char> records, bool assign_offsets,
                                        int32_t leader_epoch, AppendOrigin origin);
   absl::Status CheckOpenLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   absl::Status RollLocked(std::optional<int64_t> expected_next_offset)

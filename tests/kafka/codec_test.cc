@@ -283,9 +283,22 @@ TEST_CASE("records are raw nullable bytes", "[kafka][codec]") {
   partition.index = 3;
   CHECK_FALSE(partition.records.has_value());  // records default to null
   partition.records = std::string("\x00\x01\x02", 3);
+  CHECK_FALSE(partition.records->is_view());  // built: owns its bytes
+  // Decoded records are a view into the bytes read (no copy), valid while
+  // those are.
+  const std::string encoded = Encode(produce, 9);
   ProduceRequest back;
-  REQUIRE(Decode(Encode(produce, 9), 9, &back).ok());
+  REQUIRE(Decode(encoded, 9, &back).ok());
   CHECK(back == produce);
+  const std::optional<BytesRef>& records = back.topic_data[0].partition_data[0].records;
+  REQUIRE(records.has_value());
+  CHECK(records->is_view());
+  CHECK(records->data() >= encoded.data());
+  CHECK(records->data() + records->size() <= encoded.data() + encoded.size());
+  // A copy of a built message owns its own bytes.
+  ProduceRequest copy = produce;
+  produce.topic_data[0].partition_data[0].records = std::string("zz");
+  CHECK(copy.topic_data[0].partition_data[0].records->view() == std::string_view("\x00\x01\x02", 3));
 }
 
 TEST_CASE("the writer can splice externally owned bytes for scatter I/O", "[kafka][codec][zerocopy]") {

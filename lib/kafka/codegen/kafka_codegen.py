@@ -44,6 +44,12 @@ PRIMS = {
 }
 VARLEN = {"string", "bytes", "records"}
 
+# Fields decoded as a view into the buffer read rather than a copy
+# (kafka::BytesRef, kafka/protocol/wire_types.h): (message, field). A
+# ProduceRequest's records are most of a produce frame; the broker appends
+# them from the request frame itself.
+ZERO_COPY = {("ProduceRequest", "Records")}
+
 CPP_KEYWORDS = {
     "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class",
     "const", "continue", "default", "delete", "do", "double", "else", "enum", "explicit", "export",
@@ -149,6 +155,9 @@ class Field:
                 raise SystemExit("%s: nullable struct field %s is not supported" % (msg.name, self.name))
         if self.elem == "records" and self.nullable.empty():
             self.nullable = Range("0+")  # records are nullable bytes on the wire
+        self.zero_copy = (msg.name, self.name) in ZERO_COPY
+        if self.zero_copy and (self.is_array or self.elem not in ("bytes", "records") or self.nullable.empty()):
+            raise SystemExit("%s: zero-copy field %s must be nullable bytes or records" % (msg.name, self.name))
         if self.tag is not None and self.tagged is None:
             raise SystemExit("%s: field %s has a tag but no taggedVersions" % (msg.name, self.name))
 
@@ -163,6 +172,8 @@ class Field:
             return self.struct.name
         if self.elem in PRIMS:
             return PRIMS[self.elem][0]
+        if self.zero_copy:
+            return "BytesRef"
         return "std::string"
 
     def cpp_type(self):

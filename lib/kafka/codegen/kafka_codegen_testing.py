@@ -294,7 +294,7 @@ std::string BytesValue(uint32_t seed, int k) {
   return b;
 }
 
-nlohmann::json HexJson(const std::string& s) {
+nlohmann::json HexJson(std::string_view s) {
   std::string hex;
   for (unsigned char c : s) hex += fmt::format("{:02x}", c);
   return nlohmann::json{{"hex", hex}};
@@ -312,6 +312,13 @@ absl::Status HexFromJson(const nlohmann::json& j, std::string* out) {
   if (hex.size() % 2 != 0) return absl::InvalidArgumentError("odd hex length");
   out->clear();
   for (size_t i = 0; i < hex.size(); i += 2) out->push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return absl::OkStatus();
+}
+
+absl::Status HexFromJson(const nlohmann::json& j, BytesRef* out) {
+  std::string bytes;
+  SAMSA_RETURN_IF_ERROR(HexFromJson(j, &bytes));
+  *out = BytesRef(std::move(bytes));
   return absl::OkStatus();
 }
 

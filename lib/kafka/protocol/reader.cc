@@ -148,6 +148,20 @@ bool Reader::ReadNullableBytes(std::optional<std::string>* v, bool compact, bool
   return ReadNullableRun(v, compact, nullable, /*int32_length=*/true);
 }
 
+bool Reader::ReadNullableBytes(std::optional<BytesRef>* v, bool compact, bool nullable) {
+  int32_t n;
+  if (!ReadLength(&n, compact, /*int32_length=*/true)) return false;
+  if (n < 0) {
+    if (!nullable) return Fail("null is not allowed at this version");
+    v->reset();
+    return true;
+  }
+  if (!Need(static_cast<size_t>(n))) return false;
+  v->emplace(BytesRef::View(std::string_view(reinterpret_cast<const char*>(p_), static_cast<size_t>(n))));
+  p_ += n;
+  return true;
+}
+
 bool Reader::ReadArrayLength(int32_t* count, bool compact, bool nullable, size_t min_element_size) {
   if (!ReadLength(count, compact, /*int32_length=*/true)) return false;
   if (*count < 0) {

@@ -57,6 +57,8 @@ class Reader {
   // BYTES (int32 length) or COMPACT_BYTES (uvarint length+1).
   [[nodiscard]] bool ReadBytes(std::string* v, bool compact);
   [[nodiscard]] bool ReadNullableBytes(std::optional<std::string>* v, bool compact, bool nullable);
+  // The same as a view into the buffer read (no copy): see BytesRef.
+  [[nodiscard]] bool ReadNullableBytes(std::optional<BytesRef>* v, bool compact, bool nullable);
   // ARRAY (int32 count) or COMPACT_ARRAY (uvarint count+1). Sets *count to -1
   // for null (an error unless `nullable`). Fails unless count *
   // max(1, min_element_size) bytes remain.

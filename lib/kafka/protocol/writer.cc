@@ -59,6 +59,13 @@ void Writer::WriteNullableBytes(const std::optional<std::string>& v, bool compac
   compact ? WriteUnsignedVarint(0) : WriteInt32(-1);
 }
 
+void Writer::WriteNullableBytes(const std::optional<BytesRef>& v, bool compact, bool nullable,
+                                std::string_view field) {
+  if (v.has_value()) return WriteBytes(v->view(), compact);
+  if (!nullable) Fail(field, "null is not allowed at this version");
+  compact ? WriteUnsignedVarint(0) : WriteInt32(-1);
+}
+
 void Writer::WriteArrayLength(size_t count, bool compact) {
   if (compact) {
     WriteUnsignedVarint(static_cast<uint32_t>(count) + 1);

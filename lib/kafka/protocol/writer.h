@@ -50,6 +50,7 @@ class Writer {
   void WriteNullableString(const std::optional<std::string>& v, bool compact, bool nullable, std::string_view field);
   void WriteBytes(std::string_view v, bool compact);
   void WriteNullableBytes(const std::optional<std::string>& v, bool compact, bool nullable, std::string_view field);
+  void WriteNullableBytes(const std::optional<BytesRef>& v, bool compact, bool nullable, std::string_view field);
   // ARRAY / COMPACT_ARRAY count; WriteNullArray writes the null marker.
   void WriteArrayLength(size_t count, bool compact);
   void WriteNullArray(bool compact) { compact ? WriteUnsignedVarint(0) : WriteInt32(-1); }

@@ -42,20 +42,20 @@ using Response = ProduceResponse;
 // The one client id Kafka lets append to internal topics (AdminUtils.AdminClientId).
 constexpr std::string_view kAdminClientId = "__admin_client";
 
-uint32_t ReadBigEndian32(const std::string& s, size_t pos) {
+uint32_t ReadBigEndian32(std::string_view s, size_t pos) {
   return (static_cast<uint32_t>(static_cast<uint8_t>(s[pos])) << 24) |
          (static_cast<uint32_t>(static_cast<uint8_t>(s[pos + 1])) << 16) |
          (static_cast<uint32_t>(static_cast<uint8_t>(s[pos + 2])) << 8) |
          static_cast<uint32_t>(static_cast<uint8_t>(s[pos + 3]));
 }
 
-int16_t Attributes(const std::string& s) {
+int16_t Attributes(std::string_view s) {
   return static_cast<int16_t>((static_cast<uint8_t>(s[record::kAttributesPos]) << 8) |
                               static_cast<uint8_t>(s[record::kAttributesPos + 1]));
 }
 
 // Kafka's ProduceRequest.validateRecords for v3+.
-absl::Status ValidateRecords(const std::optional<std::string>& records, int16_t version) {
+absl::Status ValidateRecords(const std::optional<BytesRef>& records, int16_t version) {
   if (!records.has_value() || records->size() < record::kBatchHeaderSize) {
     return KafkaError(
         ErrorCode::kInvalidRecord,
@@ -63,7 +63,7 @@ absl::Status ValidateRecords(const std::optional<std::string>& records, int16_t 
                     "per partition",
                     version));
   }
-  const std::string& r = *records;
+  const std::string_view r = records->view();
   const int64_t batch_size =
       record::kLogOverhead + static_cast<int32_t>(ReadBigEndian32(r, record::kBatchLengthPos));
   if (batch_size > static_cast<int64_t>(r.size()) ||
@@ -104,7 +104,7 @@ absl::Status ValidateRecords(const std::optional<std::string>& records, int16_t 
   return absl::OkStatus();
 }
 
-bool IsTransactional(const std::optional<std::string>& records) {
+bool IsTransactional(const std::optional<BytesRef>& records) {
   return records.has_value() && records->size() >= record::kBatchHeaderSize &&
          (Attributes(*records) & record::kAttrTransactionalBit) != 0;
 }
@@ -171,8 +171,21 @@ Response HandleProduce(const RequestContext& ctx, ProduceRequest& request, absl:
         topic.partition_responses.push_back(ErrorResponse(p.index, valid));
         continue;
       }
-      absl::StatusOr<Broker::Impl::ProduceResult> result =
-          broker->Produce(tp, p.records ? std::move(*p.records) : std::string(), request.acks);
+      // The records are a view into the request frame (BytesRef): the
+      // broker stamps offsets and epoch into the batch header there and
+      // copies the batch from it into the log, without a copy before. The
+      // frame is this request's alone (an interceptor sees it only during
+      // its call; the connection keeps it until the answer), so writing
+      // into it is safe. Owned records (a test's request) are copied first.
+      std::string owned;
+      absl::Span<char> records;
+      if (p.records.has_value() && p.records->is_view()) {
+        records = absl::MakeSpan(const_cast<char*>(p.records->data()), p.records->size());
+      } else {
+        if (p.records.has_value()) owned = std::string(p.records->view());
+        records = absl::MakeSpan(owned);
+      }
+      absl::StatusOr<Broker::Impl::ProduceResult> result = broker->Produce(tp, records, request.acks);
       if (!result.ok()) {
         if (failure->ok()) *failure = result.status();
         topic.partition_responses.push_back(ErrorResponse(p.index, result.status()));
