@@ -4,6 +4,7 @@
 #include <cassert>
 #include <cstring>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -81,19 +82,34 @@ size_t MemFileData::NumChunks() const {
 
 void MemFileData::Append(std::string_view data) {
   if (data.empty()) return;
-  WriterLock lock(&mu_);
-  if (chunks_.empty() || chunks_.back().capacity - chunks_.back().length < data.size()) {
-    // Chunks grow with the file, so that a small file takes little memory.
-    const size_t capacity =
-        std::max(static_cast<size_t>(std::clamp<uint64_t>(size_, kMinChunkBytes, kMaxChunkBytes)),
-                 data.size());
-    chunks_.push_back(Chunk{AllocateChunk(capacity), size_, capacity, 0});
+  MutexLock append(&append_mu_);
+  // Where the bytes go: the room left in the last chunk, or a new chunk.
+  char* dst = nullptr;
+  std::optional<Chunk> fresh;
+  {
+    ReaderLock lock(&mu_);
+    if (chunks_.empty() || chunks_.back().capacity - chunks_.back().length < data.size()) {
+      // Chunks grow with the file, so that a small file takes little memory.
+      const size_t capacity = std::max(
+          static_cast<size_t>(std::clamp<uint64_t>(size_, kMinChunkBytes, kMaxChunkBytes)),
+          data.size());
+      fresh = Chunk{nullptr, size_, capacity, 0};
+    } else {
+      dst = chunks_.back().memory.get() + chunks_.back().length;
+    }
   }
-  Chunk& chunk = chunks_.back();
-  // Bytes past chunk.length are seen by no reader: they are beyond every size
-  // a reader has observed, and Truncate never leaves viewed bytes there.
-  std::memcpy(chunk.memory.get() + chunk.length, data.data(), data.size());
-  chunk.length += data.size();
+  if (fresh) {
+    fresh->memory = AllocateChunk(fresh->capacity);
+    dst = fresh->memory.get();
+  }
+  // Outside mu_: bytes past the last chunk's length (or in a chunk not yet
+  // listed) are seen by no reader — they are beyond every size a reader has
+  // observed, and Truncate never leaves viewed bytes there — and no other
+  // appender runs (append_mu_). The writer lock below publishes them.
+  std::memcpy(dst, data.data(), data.size());
+  WriterLock lock(&mu_);
+  if (fresh) chunks_.push_back(*std::move(fresh));
+  chunks_.back().length += data.size();
   size_ += data.size();
 }
 
@@ -140,6 +156,7 @@ SharedBytes MemFileData::ReadShared(uint64_t offset, size_t n) const {
 }
 
 absl::Status MemFileData::Truncate(uint64_t size, const std::string& path) {
+  MutexLock append(&append_mu_);
   WriterLock lock(&mu_);
   if (size > size_) {
     return absl::InvalidArgumentError(fmt::format(
