@@ -238,6 +238,34 @@ absl::Status Broker::Impl::MaybeAutoCreate(std::string_view topic, bool allow_au
   return absl::OkStatus();
 }
 
+std::shared_ptr<const Broker::Impl::TopicIdIndex> Broker::Impl::TopicIds() {
+  // The version is read before the topics: an index is never labelled newer
+  // than what it holds (a change after the read makes the next call rebuild).
+  const uint64_t version = metadata_version();
+  {
+    MutexLock lock(&topic_ids_mu_);
+    if (topic_ids_ != nullptr && topic_ids_->version == version) return topic_ids_;
+  }
+  auto index = std::make_shared<TopicIdIndex>();
+  index->version = version;
+  auto add = [&](const std::string& name, const std::string& id) {
+    if (id.empty()) return;
+    index->ids_by_name[name] = id;
+    index->names_by_id[id] = name;
+  };
+  if (cluster_mode_) {
+    if (std::shared_ptr<const coordination::ClusterMetadata> cluster = cluster_metadata()) {
+      for (const auto& [name, topic] : cluster->topics) add(name, topic.topic_id);
+    }
+  } else {
+    MutexLock lock(&topics_mu_);
+    for (const auto& [name, info] : registry_.topics()) add(name, info.topic_id);
+  }
+  MutexLock lock(&topic_ids_mu_);
+  if (topic_ids_ == nullptr || topic_ids_->version <= version) topic_ids_ = index;
+  return index;
+}
+
 std::vector<Broker::Impl::TopicMetadata> Broker::Impl::Metadata(
     const std::optional<std::vector<std::string>>& topics, bool allow_auto_create) {
   if (cluster_mode_) return ClusterMetadataFor(topics, allow_auto_create);

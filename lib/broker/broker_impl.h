@@ -105,6 +105,17 @@ class Broker::Impl {
   // INVALID_TOPIC_EXCEPTION).
   std::vector<TopicMetadata> Metadata(const std::optional<std::vector<std::string>>& topics,
                                       bool allow_auto_create);
+  // Every topic's id (the base64 text Kafka prints) by name, and the name by
+  // id, as of `version` (a metadata_version()): for requests that name topics
+  // by id (Fetch v13+). Built again only when the version has moved since
+  // the last call — topic ids change only when topics are created or deleted
+  // — so a request pays a map lookup, not a walk over every topic.
+  struct TopicIdIndex {
+    uint64_t version = 0;
+    absl::flat_hash_map<std::string, std::string> ids_by_name;
+    absl::flat_hash_map<std::string, std::string> names_by_id;
+  };
+  std::shared_ptr<const TopicIdIndex> TopicIds();
   // A topic's partition count, auto-creating the topic as Metadata does.
   absl::StatusOr<int32_t> PartitionCount(std::string_view topic, bool allow_auto_create);
   // Changes whenever a topic is created or deleted or gains partitions; clients
@@ -263,6 +274,10 @@ class Broker::Impl {
   BrokerRecoveryInfo recovery_;
   std::atomic<bool> closed_{false};
   std::atomic<uint64_t> metadata_version_{1};
+
+  // The last TopicIds() built.
+  Mutex topic_ids_mu_;
+  std::shared_ptr<const TopicIdIndex> topic_ids_ ABSL_GUARDED_BY(topic_ids_mu_);
 
   // Admin operations and the registry.
   mutable Mutex topics_mu_;

@@ -39,6 +39,32 @@ TEST_CASE("topics are created, listed, described and deleted", "[broker][topics]
   CHECK(ErrorCodeOf(b.DescribeTopic("orders").status()) == ErrorCode::kUnknownTopicOrPartition);
 }
 
+TEST_CASE("the topic-id index follows creates and deletes and is rebuilt only then", "[broker][topics]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "a"}).ok());
+  REQUIRE(b.CreateTopic({.name = "m", .memory = true}).ok());
+  const std::string id_a = b.DescribeTopic("a")->topic_id;
+  const std::string id_m = b.DescribeTopic("m")->topic_id;
+  auto index = f.impl().TopicIds();
+  CHECK(index->ids_by_name.at("a") == id_a);
+  CHECK(index->ids_by_name.at("m") == id_m);
+  CHECK(index->names_by_id.at(id_a) == "a");
+  CHECK(index->names_by_id.at(id_m) == "m");
+  CHECK(f.impl().TopicIds() == index);  // nothing changed: the same index
+  REQUIRE(b.DeleteTopic("a").ok());
+  REQUIRE(b.CreateTopic({.name = "a"}).ok());  // again: a new id
+  const std::string id_a2 = b.DescribeTopic("a")->topic_id;
+  REQUIRE(id_a2 != id_a);
+  auto after = f.impl().TopicIds();
+  CHECK(after != index);
+  CHECK(after->ids_by_name.at("a") == id_a2);
+  CHECK_FALSE(after->names_by_id.contains(id_a));
+  CHECK(after->names_by_id.at(id_a2) == "a");
+  REQUIRE(b.DeleteTopic("m").ok());
+  CHECK_FALSE(f.impl().TopicIds()->ids_by_name.contains("m"));
+}
+
 TEST_CASE("bad topic requests get Kafka's errors and change nothing", "[broker][topics]") {
   BrokerFixture f;
   Broker& b = f.Open();

@@ -82,27 +82,27 @@ std::string UuidKey(const Uuid& id) {
   return std::string(reinterpret_cast<const char*>(id.bytes.data()), id.bytes.size());
 }
 
-// The broker's topics by id and by name (v13+), from its metadata now.
+// The broker's topics by id and by name (v13+), from its metadata now
+// (Broker::Impl::TopicIds: rebuilt only when topics were created or deleted).
 struct TopicIds {
-  std::map<std::string, std::string> names_by_id;  // raw id bytes -> name
-  std::map<std::string, std::string> ids_by_name;  // name -> raw id bytes
+  std::shared_ptr<const Broker::Impl::TopicIdIndex> index;
 
+  // "" for an id no topic has.
   std::string NameOf(const Uuid& id) const {
-    auto it = names_by_id.find(UuidKey(id));
-    return it == names_by_id.end() ? std::string() : it->second;
+    if (index == nullptr || id.IsZero()) return std::string();
+    auto it = index->names_by_id.find(UuidToTopicId(id));
+    return it == index->names_by_id.end() ? std::string() : it->second;
+  }
+  // The topic's id (zero if no such topic).
+  std::optional<Uuid> IdOf(const std::string& name) const {
+    if (index == nullptr) return std::nullopt;
+    auto it = index->ids_by_name.find(name);
+    if (it == index->ids_by_name.end()) return std::nullopt;
+    return TopicIdToUuid(it->second);
   }
 };
 
-TopicIds LoadTopicIds(Broker::Impl* broker) {
-  TopicIds ids;
-  for (const Broker::Impl::TopicMetadata& t : broker->Metadata(std::nullopt, /*allow_auto_create=*/false)) {
-    const Uuid id = TopicIdToUuid(t.topic_id);
-    if (id.IsZero()) continue;
-    ids.names_by_id[UuidKey(id)] = t.name;
-    ids.ids_by_name[t.name] = UuidKey(id);
-  }
-  return ids;
-}
+TopicIds LoadTopicIds(Broker::Impl* broker) { return TopicIds{broker->TopicIds()}; }
 
 // The request's partitions as session entries, in request order. By id
 // (v13+), `topic` is the name the id has now ("" if none).
@@ -151,9 +151,9 @@ std::vector<FetchSessionPartition> ForgottenPartitions(const FetchRequest& reque
 // id (deleted and created again).
 ErrorCode TopicIdError(const FetchSessionPartition& p, const TopicIds& ids) {
   if (p.topic.empty()) return ErrorCode::kUnknownTopicId;
-  auto it = ids.ids_by_name.find(p.topic);
-  if (it == ids.ids_by_name.end()) return ErrorCode::kUnknownTopicOrPartition;
-  if (it->second != UuidKey(p.topic_id)) return ErrorCode::kInconsistentTopicId;
+  const std::optional<Uuid> id = ids.IdOf(p.topic);
+  if (!id.has_value()) return ErrorCode::kUnknownTopicOrPartition;
+  if (!(*id == p.topic_id)) return ErrorCode::kInconsistentTopicId;
   return ErrorCode::kNone;
 }
 
