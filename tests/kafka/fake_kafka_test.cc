@@ -1121,24 +1121,30 @@ TEST_CASE("FakeKafka: a partition-scoped ListOffsets error fails that partition,
   CHECK(next.topics[0].partitions[0].offset == 3);
 }
 
+// Commits offset, offset + 1 for partitions 0, 1 of topic "t" from outside
+// any group's generation (generation -1, no member id), OffsetCommit v8.
+kafka::OffsetCommitResponse CommitBoth(RawConnection& conn, int32_t correlation_id, const std::string& group,
+                                       int64_t offset) {
+  kafka::OffsetCommitRequest request;
+  request.group_id = group;
+  auto& topic = request.topics.emplace_back();
+  topic.name = "t";
+  for (int32_t p : {0, 1}) {
+    auto& cp = topic.partitions.emplace_back();
+    cp.partition_index = p;
+    cp.committed_offset = offset + p;
+  }
+  return Call<kafka::OffsetCommitResponse>(conn, correlation_id, 8, request);
+}
+
 TEST_CASE("FakeKafka: partition-scoped OffsetCommit and OffsetFetch errors leave the other partitions served",
           "[kafka][fake]") {
   constexpr int16_t kOffsetFetch = 9;
   auto fake = StartFake();
   REQUIRE(fake->CreateTopic("t", 2).ok());
   RawConnection conn(fake->Port(0));
-  // A commit from outside any group (generation -1, no member id).
   auto commit = [&](int32_t correlation_id, const std::string& group, int64_t offset) {
-    kafka::OffsetCommitRequest request;
-    request.group_id = group;
-    auto& topic = request.topics.emplace_back();
-    topic.name = "t";
-    for (int32_t p : {0, 1}) {
-      auto& cp = topic.partitions.emplace_back();
-      cp.partition_index = p;
-      cp.committed_offset = offset + p;
-    }
-    return Call<kafka::OffsetCommitResponse>(conn, correlation_id, 8, request);
+    return CommitBoth(conn, correlation_id, group, offset);
   };
   REQUIRE(fake->PushRequestErrors(kOffsetCommit, std::vector<int16_t>{kCoordinatorLoadInProgress},
                                   {.topic = "t", .partition = 1})
@@ -1222,17 +1228,7 @@ TEST_CASE("FakeKafka: a partition-scoped OffsetFetch error reaches a fetch of ev
   REQUIRE(fake->CreateTopic("t", 2).ok());
   RawConnection conn(fake->Port(0));
   for (const auto& [group, offset] : {std::pair<std::string, int64_t>{"g", 10}, {"h", 20}}) {
-    kafka::OffsetCommitRequest request;
-    request.group_id = group;
-    auto& topic = request.topics.emplace_back();
-    topic.name = "t";
-    for (int32_t p : {0, 1}) {
-      auto& cp = topic.partitions.emplace_back();
-      cp.partition_index = p;
-      cp.committed_offset = offset + p;
-    }
-    REQUIRE(Outline(Call<kafka::OffsetCommitResponse>(conn, 1, 8, request).topics) ==
-            PartitionErrors{{{0, 0}, {1, 0}}});
+    REQUIRE(Outline(CommitBoth(conn, 1, group, offset).topics) == PartitionErrors{{{0, 0}, {1, 0}}});
   }
   REQUIRE(fake->PushRequestErrors(kOffsetFetch, std::vector<int16_t>{kCoordinatorLoadInProgress},
                                   {.topic = "t", .partition = 1})
