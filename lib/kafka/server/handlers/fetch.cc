@@ -93,7 +93,7 @@ struct TopicIds {
     auto it = index->names_by_id.find(UuidToTopicId(id));
     return it == index->names_by_id.end() ? std::string() : it->second;
   }
-  // The topic's id (zero if no such topic).
+  // The topic's id; nullopt if no such topic.
   std::optional<Uuid> IdOf(const std::string& name) const {
     if (index == nullptr) return std::nullopt;
     auto it = index->ids_by_name.find(name);
