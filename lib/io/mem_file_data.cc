@@ -150,9 +150,12 @@ SharedBytes MemFileData::ReadShared(uint64_t offset, size_t n) const {
     // change (see Truncate).
     return SharedBytes(chunk.memory, std::string_view(chunk.memory.get() + in_chunk, n));
   }
-  std::string copy(n, '\0');
-  CopyOut(offset, n, copy.data());
-  return SharedBytes::FromString(std::move(copy));
+  // Spans chunks: a copy, into memory that is not zero-filled first (a
+  // fetch of up to 1 MiB lands here whenever it crosses a chunk boundary).
+  std::shared_ptr<char[]> copy = std::make_shared_for_overwrite<char[]>(n);
+  CopyOut(offset, n, copy.get());
+  const std::string_view bytes(copy.get(), n);
+  return SharedBytes(std::move(copy), bytes);
 }
 
 absl::Status MemFileData::Truncate(uint64_t size, const std::string& path) {
