@@ -38,6 +38,7 @@ constexpr int16_t kNone = 0;
 constexpr int16_t kOffsetOutOfRange = 1;
 constexpr int16_t kCorruptMessage = 2;
 constexpr int16_t kUnknownTopicOrPartition = 3;
+constexpr int16_t kNotLeaderOrFollower = 6;
 constexpr int16_t kInvalidTopic = 17;
 constexpr int16_t kInvalidRequiredAcks = 21;
 constexpr int16_t kInvalidRequest = 42;
@@ -644,6 +645,52 @@ TEST_CASE("fetch v13+ names topics by the id metadata gave", "[kafka][handlers][
     CHECK(r->responses[1].topic_id == ghost.topic_id);
     CHECK(r->responses[1].partitions[0].error_code == kUnknownTopicId);
   }
+}
+
+TEST_CASE("a fetch from a replica id that is not a follower of the partition is refused as Kafka does",
+          "[kafka][handlers][fetch]") {
+  // Partition.followerReplicaOrThrow: UNKNOWN_LEADER_EPOCH when the request
+  // carries a current leader epoch, else NOT_LEADER_OR_FOLLOWER; this
+  // broker's own id is not a follower either. A consumer (-1) is served.
+  Fixture f;
+  f.CreateTopic("t");
+  const std::string batch = Batch(2, "r", f.clock.NowMs());
+  REQUIRE(kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, batch), 9).ok());
+  auto fetch = [&](int32_t replica_id, int32_t current_leader_epoch, int16_t version) {
+    FetchRequest req = FetchOf("t", 0, 0);
+    req.replica_id = replica_id;
+    req.topics[0].partitions[0].current_leader_epoch = current_leader_epoch;
+    auto r = kt::Call<FetchResponse>(f.ctx(), req, version);
+    REQUIRE(r.ok());
+    REQUIRE(r->responses.size() == 1);
+    return r->responses[0].partitions[0];
+  };
+  CHECK(fetch(5, -1, 11).error_code == kNotLeaderOrFollower);
+  CHECK(fetch(5, 0, 11).error_code == kUnknownLeaderEpoch);
+  CHECK(fetch(0, -1, 11).error_code == kNotLeaderOrFollower);  // the leader itself
+  CHECK(fetch(5, -1, 4).error_code == kNotLeaderOrFollower);   // v4: no epoch field
+  CHECK(fetch(5, 3, 11).error_code == kUnknownLeaderEpoch);    // the epoch check comes first
+  const auto consumer = fetch(-1, 0, 11);
+  CHECK(consumer.error_code == kNone);
+  REQUIRE(consumer.records.has_value());
+  CheckSameBatch(batch, *consumer.records, 0);
+
+  // v15 names the replica in replica_state (and topics by id).
+  auto md = kt::Call<MetadataResponse>(f.ctx(), MetadataOf(std::vector<std::string>{"t"}), 12);
+  REQUIRE(md.ok());
+  FetchRequest v15 = FetchOf("", 0, 0);
+  v15.topics[0].topic_id = md->topics[0].topic_id;
+  v15.replica_state.replica_id = 5;
+  auto r = kt::Call<FetchResponse>(f.ctx(), v15, 15);
+  REQUIRE(r.ok());
+  CHECK(r->responses[0].partitions[0].error_code == kNotLeaderOrFollower);
+
+  // A follower in the assignment is served (up to the log end offset).
+  f.impl().GetPartition({"t", 0})->SetLeadership(0, 0, {0, 5}, {0, 5});
+  const auto follower = fetch(5, 0, 11);
+  CHECK(follower.error_code == kNone);
+  REQUIRE(follower.records.has_value());
+  CheckSameBatch(batch, *follower.records, 0);
 }
 
 TEST_CASE("fetch long-polls until an append wakes it", "[kafka][handlers][fetch]") {

@@ -42,8 +42,13 @@
 //   UNKNOWN_LEADER_EPOCH). Any partition error answers at once.
 // - A failed partition has high watermark, last stable offset and log start
 //   -1 and empty records, as Kafka's error partitions do.
-// - replica_id is not acted on: a fetch from a follower over the wire is
-//   served like a consumer's (samsa's replicas fetch in-process).
+// - A fetch from a replica (replica_id >= 0; v15+ replica_state.replica_id),
+//   as Partition.fetchRecords treats one: a replica_id that is not one of
+//   the partition's other replicas gets UNKNOWN_LEADER_EPOCH when the
+//   request carries a current_leader_epoch, else NOT_LEADER_OR_FOLLOWER
+//   (after the epoch check); an assigned follower reads up to the log end
+//   offset rather than the high watermark. samsa's own replicas fetch
+//   in-process; this is what a wire client claiming to be one gets.
 // Known costs: each partition's records are copied from the log's shared
 // buffer into the response struct, then again into the frame; a v13+
 // request maps ids to names from the broker's whole metadata, per request.
@@ -157,6 +162,20 @@ ErrorCode TopicIdError(const FetchSessionPartition& p, const TopicIds& ids) {
   return ErrorCode::kNone;
 }
 
+// Partition.followerReplicaOrThrow: a follower's fetch must come from one of
+// the partition's replicas other than this broker.
+ErrorCode FollowerError(Broker::Impl* broker, const TopicPartition& tp, int32_t replica_id,
+                        int32_t current_leader_epoch) {
+  std::shared_ptr<Partition> partition = broker->GetPartition(tp);
+  if (partition == nullptr) return ErrorCode::kNone;  // the fetch reports it
+  const std::vector<int32_t> replicas = partition->Describe().replicas;
+  if (replica_id != broker->broker_id() &&
+      std::find(replicas.begin(), replicas.end(), replica_id) != replicas.end()) {
+    return ErrorCode::kNone;
+  }
+  return current_leader_epoch >= 0 ? ErrorCode::kUnknownLeaderEpoch : ErrorCode::kNotLeaderOrFollower;
+}
+
 Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   Broker::Impl* broker = ctx.server->broker();
   FetchSessionCache* sessions = ctx.server->fetch_sessions();
@@ -199,6 +218,9 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   fetch.min_bytes = request.min_bytes;
   fetch.max_bytes = request.max_bytes;
   fetch.isolation = read_committed ? FetchIsolation::kTxnCommitted : FetchIsolation::kHighWatermark;
+  const int32_t replica_id = version >= 15 ? request.replica_state.replica_id : request.replica_id;
+  const bool from_follower = replica_id >= 0;
+  if (from_follower) fetch.isolation = FetchIsolation::kLogEnd;  // FetchIsolation.of: followers read to the LEO
 
   // Where each partition's answer comes from: an index into the broker's
   // responses, or -1 with the error found here.
@@ -215,6 +237,9 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
     slot.error = by_id ? TopicIdError(p, ids) : ErrorCode::kNone;
     if (slot.error == ErrorCode::kNone) {
       slot.error = CheckCurrentLeaderEpoch(broker, tp, p.current_leader_epoch);
+    }
+    if (slot.error == ErrorCode::kNone && from_follower) {
+      slot.error = FollowerError(broker, tp, replica_id, p.current_leader_epoch);
     }
     if (slot.error != ErrorCode::kNone) {
       early_error = true;
