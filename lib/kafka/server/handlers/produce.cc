@@ -171,19 +171,16 @@ Response HandleProduce(const RequestContext& ctx, ProduceRequest& request, absl:
         topic.partition_responses.push_back(ErrorResponse(p.index, valid));
         continue;
       }
-      // The records are a view into the request frame (BytesRef): the
-      // broker stamps offsets and epoch into the batch header there and
-      // copies the batch from it into the log, without a copy before. The
-      // frame is this request's alone (an interceptor sees it only during
-      // its call; the connection keeps it until the answer), so writing
-      // into it is safe. Owned records (a test's request) are copied first.
-      std::string owned;
+      // The records are a view into the request frame (BytesRef, decoded
+      // without a copy): the broker stamps offsets and epoch into the batch
+      // header there and copies the batch from it into the log. The frame
+      // is this request's alone (an interceptor sees it only during its
+      // call; the connection keeps it until the answer), so writing into it
+      // is safe. Null records append nothing (an unknown partition still
+      // answers as such).
       absl::Span<char> records;
-      if (p.records.has_value() && p.records->is_view()) {
+      if (p.records.has_value()) {
         records = absl::MakeSpan(const_cast<char*>(p.records->data()), p.records->size());
-      } else {
-        if (p.records.has_value()) owned = std::string(p.records->view());
-        records = absl::MakeSpan(owned);
       }
       absl::StatusOr<Broker::Impl::ProduceResult> result = broker->Produce(tp, records, request.acks);
       if (!result.ok()) {
