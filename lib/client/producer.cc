@@ -15,6 +15,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/container/node_hash_map.h"
 #include "broker/broker_impl.h"
 #include "client/broker_client.h"
 #include "client/cluster_client.h"
@@ -295,6 +296,8 @@ void CompleteBatch(FutureBlock* block,
 // and flushes (ProducerBatch::flush_waiters) follow the same pattern. Lock
 // order: wait_mu_ before acc_mu_.
 class Producer::Impl {
+  using BatchQueue = std::deque<std::shared_ptr<ProducerBatch>>;
+
  public:
   Impl(std::unique_ptr<client::BrokerClient> client, ProducerConfig config, ProducerOptions options)
       : config_(std::move(config)),
@@ -441,16 +444,28 @@ class Producer::Impl {
     {
       SpinLockHolder lock(&metadata_mu_);
       if (version == metadata_version_) {
+        // The last topic asked for first: a producer mostly sends to one
+        // topic, and comparing its name is cheaper than hashing it.
+        if (hot_topic_ != nullptr && *hot_topic_ == topic) return hot_topic_md_;
         auto it = topics_.find(topic);
-        if (it != topics_.end()) return it->second;
+        if (it != topics_.end()) {
+          hot_topic_ = &it->first;
+          hot_topic_md_ = it->second;
+          return it->second;
+        }
       } else {
         topics_.clear();
+        hot_topic_ = nullptr;
         metadata_version_ = version;
       }
     }
     SAMSA_ASSIGN_OR_RETURN(client::TopicMetadata md, client_->Topic(topic));
     SpinLockHolder lock(&metadata_mu_);
-    if (metadata_version_ == version) topics_[topic] = md;
+    if (metadata_version_ == version) {
+      auto [it, inserted] = topics_.insert_or_assign(topic, md);
+      hot_topic_ = &it->first;
+      hot_topic_md_ = md;
+    }
     return md;
   }
 
@@ -501,7 +516,6 @@ class Producer::Impl {
     } else {
       SAMSA_ASSIGN_OR_RETURN(partition, partitioner_.Partition(record, md.partitions, record_size));
     }
-    TopicPartition tp{record.topic, partition};
     // A batch may not exceed the topic's max.message.bytes; a record too big
     // for that alone goes in a batch of its own so the broker's refusal
     // touches only it.
@@ -529,6 +543,9 @@ class Producer::Impl {
       spaced_out =
           now_ns - last_send_ns_.exchange(now_ns, std::memory_order_relaxed) >= kDirectSendGapNs;
     }
+    // The partition, for the direct path below: only when it may be taken.
+    std::optional<TopicPartition> direct_tp;
+    if (spaced_out) direct_tp.emplace(TopicPartition{record.topic, partition});
     std::optional<absl::Time> deadline;  // read the clock only if Send must block
     while (true) {
       bool appended = false;
@@ -538,8 +555,8 @@ class Producer::Impl {
         SpinLockHolder lock(&acc_mu_);
         if (closed_) return ClosedError();
         if (buffer_used_ + record_size <= config_.buffer_memory) {
-          if (config_.linger_ms == 0 && spaced_out && sender_sleeping_.load(std::memory_order_relaxed) &&
-              !batches_.contains(tp) && NothingInFlightLocked(tp)) {
+          if (direct_tp && sender_sleeping_.load(std::memory_order_relaxed) &&
+              !batches_.contains(*direct_tp) && NothingInFlightLocked(*direct_tp)) {
             // linger.ms=0 with nothing ahead of this record for its partition,
             // the sender idle and sends spaced out: ship it from this thread
             // (below), saving the hand-off to the sender — on a small
@@ -551,11 +568,11 @@ class Producer::Impl {
             // reads (pubsub_bench linger0/100 fell from 1.7M to 9k records/s).
             record::RecordBatchOptions options;
             options.compression = compression_;
-            direct = std::make_shared<ProducerBatch>(tp, options, clock_, clock_->Now(),
+            direct = std::make_shared<ProducerBatch>(*direct_tp, options, clock_, clock_->Now(),
                                                      batch_limit);
             direct->full = true;
             append_to(direct.get());
-            busy_.insert(tp);
+            busy_.insert(*direct_tp);
             in_flight_.push_back(direct);
             appended = true;
           }
@@ -563,7 +580,13 @@ class Producer::Impl {
         if (appended) {
           // Shipped below.
         } else if (buffer_used_ + record_size <= config_.buffer_memory) {
-          auto& queue = batches_[tp];
+          const TopicPartition* tp = hot_tp_;
+          if (hot_queue_ == nullptr || tp->partition != partition || tp->topic != record.topic) {
+            auto [it, inserted] = batches_.try_emplace(TopicPartition{record.topic, partition});
+            hot_queue_ = &it->second;
+            hot_tp_ = tp = &it->first;
+          }
+          BatchQueue& queue = *hot_queue_;
           ProducerBatch* batch = queue.empty() ? nullptr : queue.back().get();
           if (batch != nullptr && !batch->full &&
               (oversized || static_cast<int64_t>(batch->builder.EstimatedSizeInBytes()) +
@@ -576,7 +599,7 @@ class Producer::Impl {
             record::RecordBatchOptions options;
             options.compression = compression_;
             queue.push_back(
-                std::make_shared<ProducerBatch>(tp, options, clock_, clock_->Now(), batch_limit));
+                std::make_shared<ProducerBatch>(*tp, options, clock_, clock_->Now(), batch_limit));
             batch = queue.back().get();
             // Room for a full batch at once, as Kafka's BufferPool hands out
             // batch.size buffers: no regrowth (and copy) as records arrive.
@@ -595,7 +618,7 @@ class Producer::Impl {
           if (config_.linger_ms == 0 && front->opened_real_ns > 0 &&
               now_ns - front->opened_real_ns >= kLateSenderNs &&
               sender_progress_.load(std::memory_order_relaxed) == front->opened_sender_progress &&
-              NothingInFlightLocked(tp)) {
+              NothingInFlightLocked(*tp)) {
             // The sender was told of this batch kLateSenderNs ago and has
             // not finished a batch since: it is waiting for a CPU (on a small
             // machine, a time slice of the scheduler: milliseconds), or for a
@@ -606,9 +629,9 @@ class Producer::Impl {
             // does. Later records queue behind it as usual.
             direct = std::move(queue.front());
             queue.pop_front();
-            if (queue.empty()) batches_.erase(tp);
             direct->full = true;
-            busy_.insert(tp);
+            busy_.insert(direct->tp());
+            if (queue.empty()) EraseQueueLocked(batches_.find(direct->tp()));
             in_flight_.push_back(direct);
           }
           // Wake the sender when there is something to ship now, and when a
@@ -663,6 +686,15 @@ class Producer::Impl {
                                                [&](const auto& b) { return b->tp() == tp; });
   }
 
+  void EraseQueueLocked(absl::node_hash_map<TopicPartition, BatchQueue>::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(acc_mu_) {
+    if (&it->second == hot_queue_) {
+      hot_queue_ = nullptr;
+      hot_tp_ = nullptr;
+    }
+    batches_.erase(it);
+  }
+
   // Moves the batches that are ready now into `ready` (and in flight), and
   // sets `next_deadline` to the earliest linger deadline of the rest.
   void CollectReadyLocked(std::vector<std::shared_ptr<ProducerBatch>>* ready,
@@ -687,7 +719,7 @@ class Producer::Impl {
         }
       }
       if (queue.empty()) {
-        batches_.erase(it++);
+        EraseQueueLocked(it++);
       } else {
         ++it;
       }
@@ -859,12 +891,21 @@ class Producer::Impl {
 
   SpinLock metadata_mu_;  // every Send() takes it: a few nanoseconds
   uint64_t metadata_version_ ABSL_GUARDED_BY(metadata_mu_) = 0;
-  absl::flat_hash_map<std::string, client::TopicMetadata> topics_ ABSL_GUARDED_BY(metadata_mu_);
+  // A node map: hot_topic_ points at a key in it (never erased, only cleared).
+  absl::node_hash_map<std::string, client::TopicMetadata> topics_ ABSL_GUARDED_BY(metadata_mu_);
+  const std::string* hot_topic_ ABSL_GUARDED_BY(metadata_mu_) = nullptr;  // last found, or null
+  client::TopicMetadata hot_topic_md_ ABSL_GUARDED_BY(metadata_mu_);
 
   // The accumulator; see "Locking" above.
   SpinLock acc_mu_;
-  absl::flat_hash_map<TopicPartition, std::deque<std::shared_ptr<ProducerBatch>>> batches_
-      ABSL_GUARDED_BY(acc_mu_);
+  // A node map: a queue and its key stay where they are until erased (see
+  // hot_queue_).
+  absl::node_hash_map<TopicPartition, BatchQueue> batches_ ABSL_GUARDED_BY(acc_mu_);
+  // The entry of batches_ the last Send() appended to, or null: back-to-back
+  // sends to one partition find it by comparing the topic's name, not by
+  // hashing it (and without building a TopicPartition). Reset when erased.
+  BatchQueue* hot_queue_ ABSL_GUARDED_BY(acc_mu_) = nullptr;
+  const TopicPartition* hot_tp_ ABSL_GUARDED_BY(acc_mu_) = nullptr;
   std::vector<std::shared_ptr<ProducerBatch>> in_flight_ ABSL_GUARDED_BY(acc_mu_);
   // Partitions whose batch a Send() is shipping itself (linger.ms=0).
   absl::flat_hash_set<TopicPartition> busy_ ABSL_GUARDED_BY(acc_mu_);

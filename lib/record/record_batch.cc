@@ -1,6 +1,8 @@
 #include "record/record_batch.h"
 
 #include <algorithm>
+#include <cassert>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -287,26 +289,33 @@ void RecordBatchBuilder::AppendWithOffset(int64_t offset, int64_t timestamp,
   const int64_t timestamp_delta = timestamp - base_timestamp_;
   const int32_t offset_delta = static_cast<int32_t>(offset - options_.base_offset);
   const size_t body = RecordBodySize(timestamp_delta, offset_delta, key, value, headers);
-  records_.reserve(records_.size() + VarintSize(static_cast<int32_t>(body)) + body);
-  PutVarint(&records_, static_cast<int32_t>(body));
-  records_.push_back(0);  // attributes
-  PutVarlong(&records_, timestamp_delta);
-  PutVarint(&records_, offset_delta);
-  const auto put_bytes = [&](std::optional<std::string_view> bytes) {
+  const size_t start = records_.size();
+  const size_t total = VarintSize(static_cast<int32_t>(body)) + body;
+  // One resize, then plain stores: appending field by field checked the
+  // capacity and wrote a terminator per field.
+  records_.resize(start + total);
+  char* p = records_.data() + start;
+  p = EncodeVarint(p, static_cast<int32_t>(body));
+  *p++ = 0;  // attributes
+  p = EncodeVarlong(p, timestamp_delta);
+  p = EncodeVarint(p, offset_delta);
+  const auto put_bytes = [&p](std::optional<std::string_view> bytes) {
     if (!bytes) {
-      PutVarint(&records_, -1);
+      p = EncodeVarint(p, -1);
       return;
     }
-    PutVarint(&records_, static_cast<int32_t>(bytes->size()));
-    records_.append(*bytes);
+    p = EncodeVarint(p, static_cast<int32_t>(bytes->size()));
+    if (!bytes->empty()) std::memcpy(p, bytes->data(), bytes->size());
+    p += bytes->size();
   };
   put_bytes(key);
   put_bytes(value);
-  PutVarint(&records_, static_cast<int32_t>(headers.size()));
+  p = EncodeVarint(p, static_cast<int32_t>(headers.size()));
   for (const RecordHeader& h : headers) {
     put_bytes(h.key);
     put_bytes(h.value);
   }
+  assert(p == records_.data() + start + total);
   ++num_records_;
 }
 

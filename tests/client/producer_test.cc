@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <random>
 #include <set>
 #include <string>
@@ -369,6 +370,52 @@ TEST_CASE("bad sends fail clearly and write nothing", "[producer][errors]") {
   CHECK(closed.status().code() == absl::StatusCode::kFailedPrecondition);
   CHECK(f.EndOffset({"t", 0}) == 0);
   CHECK(producer->Close().ok());  // again: fine
+}
+
+// Send() remembers the last topic's metadata and the last partition's batch
+// queue; neither may outlive a change of the topic or the queue's removal.
+TEST_CASE("sends that switch topics and partitions, around metadata changes, land in order",
+          "[producer]") {
+  ProducerFixture f;
+  f.config.auto_create_topics_enable = false;
+  f.Reopen();
+  f.Topic("a", 2);
+  f.Topic("b", 1);
+  ProducerConfig config;
+  config.linger_ms = 0;
+  auto producer = f.MakeProducer(config);
+  // Switching between partitions and topics record by record, with flushes
+  // in between (the sender removes a partition's emptied queue).
+  std::map<std::pair<std::string, int32_t>, int> sent;
+  for (int i = 0; i < 300; ++i) {
+    const std::string topic = i % 3 == 2 ? "b" : "a";
+    const int32_t partition = topic == "a" ? i % 2 : 0;
+    const int n = sent[{topic, partition}]++;
+    producer->Send({.topic = topic, .partition = partition, .value = std::to_string(n)});
+    if (i % 7 == 0) REQUIRE(producer->Flush().ok());
+  }
+  REQUIRE(producer->Flush().ok());
+  // A new partition is seen at once, not after the remembered metadata.
+  REQUIRE(f.broker->CreatePartitions("a", 3).ok());
+  CHECK(producer->Send({.topic = "a", .partition = 2, .value = "0"}).Get().ok());
+  sent[{"a", 2}] = 1;
+  // A deleted topic fails the next send to it; re-created, it is used again.
+  REQUIRE(f.broker->DeleteTopic("b").ok());
+  CHECK(ErrorCodeOf(producer->Send({.topic = "b", .partition = 0, .value = "x"}).Get().status()) ==
+        ErrorCode::kUnknownTopicOrPartition);
+  f.Topic("b", 1);
+  CHECK(producer->Send({.topic = "b", .partition = 0, .value = "0"}).Get().ok());
+  sent[{"b", 0}] = 1;
+
+  auto consumer = Consumer::Create(f.broker.get(), {}).value();
+  const std::vector<TopicPartition> all = {{"a", 0}, {"a", 1}, {"a", 2}, {"b", 0}};
+  REQUIRE(consumer->Assign(all).ok());
+  REQUIRE(consumer->SeekToBeginning(all).ok());
+  std::map<std::pair<std::string, int32_t>, int> seen;
+  for (const ConsumerRecord& r : PollAll(*consumer)) {
+    CHECK(r.value_string() == std::to_string(seen[{r.topic, r.partition}]++));
+  }
+  CHECK(seen == sent);
 }
 
 TEST_CASE("a full buffer blocks Send up to max.block.ms, then fails", "[producer][errors]") {

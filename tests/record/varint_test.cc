@@ -5,6 +5,7 @@
 #include <random>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -162,6 +163,29 @@ TEST_CASE("random varints and varlongs round trip with the predicted size", "[re
   // Every length was exercised.
   for (int n = 1; n <= 5; ++n) CHECK(lengths32[n] > 0);
   for (int n = 1; n <= 10; ++n) CHECK(lengths64[n] > 0);
+}
+
+TEST_CASE("sizes and in-place encodings agree at every width boundary", "[record][varint]") {
+  // UnsignedVarintSize has no loop: check it against the definition (7 bits
+  // a byte) on both sides of every bit width, and the pointer encoder
+  // against the string one.
+  std::vector<uint64_t> values = {0, ~uint64_t{0}};
+  for (int bits = 1; bits < 64; ++bits) {
+    values.push_back((uint64_t{1} << bits) - 1);
+    values.push_back(uint64_t{1} << bits);
+  }
+  for (const uint64_t v : values) {
+    INFO("value " << v);
+    int expected = 1;
+    for (uint64_t rest = v; rest >= 0x80; rest >>= 7) ++expected;
+    CHECK(UnsignedVarintSize(v) == expected);
+    std::string via_string;
+    PutUnsignedVarint(&via_string, v);
+    char buf[10];
+    char* end = EncodeUnsignedVarint(buf, v);
+    CHECK(end - buf == expected);
+    CHECK(std::string(buf, end) == via_string);
+  }
 }
 
 TEST_CASE("decoders refuse empty, truncated and too-long encodings", "[record][varint]") {
