@@ -93,13 +93,18 @@ absl::Status FetchedRecords::Take(size_t max, std::vector<ConsumerRecord>* out) 
       bool found = false;
       if (absl::Status s = NextBatch(&found); !s.ok()) return s;
       if (!found) break;
-      // Room for the batch's records at once rather than regrowing record by
-      // record. The count is capped by what the batch's bytes can hold (a
-      // record takes >= 7 bytes), so a corrupt count cannot reserve much.
-      const size_t count =
-          std::min(static_cast<size_t>(std::max<int32_t>(batch_->records_count(), 0)),
-                   batch_->size_in_bytes() / 7);
-      const size_t needed = out->size() + std::min(count, max - taken);
+      // Room at once for the records of this batch and, estimated from its
+      // records per byte, of the batches after it in the fetch, up to `max`:
+      // regrowing batch by batch moved every record taken so far (a 500-record
+      // poll of 136-record batches moved ~400). The count is capped by what
+      // the batch's bytes can hold (a record takes >= 7 bytes), so a corrupt
+      // count cannot reserve much.
+      const size_t batch_bytes = batch_->size_in_bytes();
+      const size_t count = std::min(
+          static_cast<size_t>(std::max<int32_t>(batch_->records_count(), 0)), batch_bytes / 7);
+      const size_t bytes_left = batches_.view().size() - (pos_ - batch_bytes);
+      const size_t estimate = std::max(count, count * (bytes_left / batch_bytes));
+      const size_t needed = out->size() + std::min(estimate, max - taken);
       if (needed > out->capacity()) out->reserve(std::max(needed, 2 * out->capacity()));
     }
     const std::string_view data = reader_->records_data();

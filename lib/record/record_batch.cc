@@ -99,9 +99,16 @@ uint32_t RecordBatchView::ComputeCrc() const {
 // --- RecordReader ----------------------------------------------------------------------
 
 RecordReader::RecordReader(RecordBatchView batch, std::string owned)
-    : batch_(batch), owned_(std::move(owned)) {
+    : batch_(batch),
+      owned_(std::move(owned)),
+      count_(batch_.records_count()),
+      base_offset_(batch_.base_offset()),
+      base_timestamp_(batch_.base_timestamp()) {
   data_ = batch_.compression() == CompressionType::kNone ? batch_.bytes().substr(kRecordsPos)
                                                          : std::string_view(owned_);
+  if (batch_.timestamp_type() == TimestampType::kLogAppendTime) {
+    log_append_time_ = batch_.max_timestamp();
+  }
 }
 
 RecordReader::RecordReader(RecordReader&& other) noexcept : batch_(other.batch_) {
@@ -115,6 +122,10 @@ RecordReader& RecordReader::operator=(RecordReader&& other) noexcept {
   data_ = points_into_owned ? std::string_view(owned_) : other.data_;
   pos_ = other.pos_;
   read_ = other.read_;
+  count_ = other.count_;
+  base_offset_ = other.base_offset_;
+  base_timestamp_ = other.base_timestamp_;
+  log_append_time_ = other.log_append_time_;
   return *this;
 }
 
@@ -138,7 +149,7 @@ absl::StatusOr<RecordReader> RecordReader::Open(const RecordBatchView& batch,
 }
 
 absl::StatusOr<bool> RecordReader::Next(RecordView* out) {
-  const int32_t count = batch_.records_count();
+  const int32_t count = count_;
   const auto corrupt = [&](std::string_view what) {
     return Corrupt(fmt::format("batch at offset {}, record {}: {}", batch_.base_offset(), read_, what));
   };
@@ -198,10 +209,9 @@ absl::StatusOr<bool> RecordReader::Next(RecordView* out) {
     return corrupt(fmt::format("{} unread bytes inside the record", record_end - p));
   }
   // As Kafka's DefaultRecord.readFrom: Java long additions, which wrap.
-  out->offset = WrappingAdd(batch_.base_offset(), offset_delta);
-  out->timestamp = batch_.timestamp_type() == TimestampType::kLogAppendTime
-                       ? batch_.max_timestamp()
-                       : WrappingAdd(batch_.base_timestamp(), timestamp_delta);
+  out->offset = WrappingAdd(base_offset_, offset_delta);
+  out->timestamp =
+      log_append_time_ ? *log_append_time_ : WrappingAdd(base_timestamp_, timestamp_delta);
   pos_ = static_cast<size_t>(record_end - data_.data());
   ++read_;
   return true;

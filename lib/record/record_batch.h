@@ -122,6 +122,11 @@ class RecordReader {
   std::string_view data_;  // what is parsed: into batch_ or owned_
   size_t pos_ = 0;
   int32_t read_ = 0;
+  // From the batch header, read once rather than per record.
+  int32_t count_ = 0;
+  int64_t base_offset_ = 0;
+  int64_t base_timestamp_ = 0;
+  std::optional<int64_t> log_append_time_;  // set for LogAppendTime batches
 };
 
 // Validates every record of `batch` (RecordReader over all of it) and checks

@@ -63,11 +63,27 @@ inline void PutVarlong(std::string* out, int64_t v) { PutUnsignedVarint(out, Zig
 // position after it, or nullptr if the bytes end first or the encoding is too
 // long. As Kafka's readVarint: the 5th byte of a varint (10th of a varlong)
 // must not have its continuation bit set; its bits above the width are dropped.
-inline const char* GetUnsignedVarint32(const char* p, const char* limit, uint32_t* out) {
-  uint32_t value = 0;
-  for (int shift = 0; shift <= 28; shift += 7) {
+// One- and two-byte encodings (values below 16384: most lengths and deltas
+// inside a record batch) take a short path with one bounds check.
+template <typename T, int kMaxBytes>
+inline const char* GetUnsignedVarintImpl(const char* p, const char* limit, T* out) {
+  const auto* u = reinterpret_cast<const uint8_t*>(p);
+  if (limit - p >= 2) {
+    const T b0 = u[0];
+    if (b0 < 0x80) {
+      *out = b0;
+      return p + 1;
+    }
+    const T b1 = u[1];
+    if (b1 < 0x80) {
+      *out = (b0 & 0x7f) | (b1 << 7);
+      return p + 2;
+    }
+  }
+  T value = 0;
+  for (int shift = 0; shift <= 7 * (kMaxBytes - 1); shift += 7) {
     if (p >= limit) return nullptr;
-    const uint32_t b = static_cast<uint8_t>(*p++);
+    const T b = static_cast<uint8_t>(*p++);
     value |= (b & 0x7f) << shift;
     if ((b & 0x80) == 0) {
       *out = value;
@@ -76,18 +92,11 @@ inline const char* GetUnsignedVarint32(const char* p, const char* limit, uint32_
   }
   return nullptr;
 }
+inline const char* GetUnsignedVarint32(const char* p, const char* limit, uint32_t* out) {
+  return GetUnsignedVarintImpl<uint32_t, 5>(p, limit, out);
+}
 inline const char* GetUnsignedVarint64(const char* p, const char* limit, uint64_t* out) {
-  uint64_t value = 0;
-  for (int shift = 0; shift <= 63; shift += 7) {
-    if (p >= limit) return nullptr;
-    const uint64_t b = static_cast<uint8_t>(*p++);
-    value |= (b & 0x7f) << shift;
-    if ((b & 0x80) == 0) {
-      *out = value;
-      return p;
-    }
-  }
-  return nullptr;
+  return GetUnsignedVarintImpl<uint64_t, 10>(p, limit, out);
 }
 inline const char* GetVarint(const char* p, const char* limit, int32_t* out) {
   uint32_t u;

@@ -147,6 +147,12 @@ TEST_CASE("random varints and varlongs round trip with the predicted size", "[re
     REQUIRE(back == v);
     // One byte short is truncated.
     REQUIRE(GetVarint(enc.data(), end - 1, &back) == nullptr);
+    // With bytes after it (the decoder's unchecked path): the same value and end.
+    const std::string padded = enc + std::string(10, '\xFF');
+    int32_t back_padded = 0;
+    REQUIRE(GetVarint(padded.data(), padded.data() + padded.size(), &back_padded) ==
+            padded.data() + enc.size());
+    REQUIRE(back_padded == v);
 
     const int64_t w = SpreadValue<int64_t>(rng);
     const std::string enc64 = EncodeVarlong(w);
@@ -159,6 +165,11 @@ TEST_CASE("random varints and varlongs round trip with the predicted size", "[re
     REQUIRE(GetVarlong(enc64.data(), end64, &back64) == end64);
     REQUIRE(back64 == w);
     REQUIRE(GetVarlong(enc64.data(), end64 - 1, &back64) == nullptr);
+    const std::string padded64 = enc64 + std::string(10, '\xFF');
+    int64_t back64_padded = 0;
+    REQUIRE(GetVarlong(padded64.data(), padded64.data() + padded64.size(), &back64_padded) ==
+            padded64.data() + enc64.size());
+    REQUIRE(back64_padded == w);
   }
   // Every length was exercised.
   for (int n = 1; n <= 5; ++n) CHECK(lengths32[n] > 0);
@@ -209,6 +220,11 @@ TEST_CASE("decoders refuse empty, truncated and too-long encodings", "[record][v
   const std::string six_terminated = Bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x01});
   CHECK(GetVarint(six_terminated.data(), six_terminated.data() + six_terminated.size(), &v) == nullptr);
 
+  // The same with more bytes after them: still too long.
+  const std::string six_more = six_terminated + std::string(10, '\x01');
+  CHECK(GetVarint(six_more.data(), six_more.data() + six_more.size(), &v) == nullptr);
+  CHECK(GetUnsignedVarint32(six_more.data(), six_more.data() + six_more.size(), &u) == nullptr);
+
   // 64 bits: an 11th byte is never allowed.
   const std::string eleven(11, '\xFF');
   CHECK(GetVarlong(eleven.data(), eleven.data() + eleven.size(), &l) == nullptr);
@@ -217,6 +233,10 @@ TEST_CASE("decoders refuse empty, truncated and too-long encodings", "[record][v
   eleven_terminated.push_back('\x01');
   CHECK(GetVarlong(eleven_terminated.data(), eleven_terminated.data() + eleven_terminated.size(),
                    &l) == nullptr);
+  const std::string eleven_more = eleven_terminated + std::string(10, '\x01');
+  CHECK(GetVarlong(eleven_more.data(), eleven_more.data() + eleven_more.size(), &l) == nullptr);
+  CHECK(GetUnsignedVarint64(eleven_more.data(), eleven_more.data() + eleven_more.size(), &u64) ==
+        nullptr);
 
   // A 10-byte varlong is fine; the same bytes as a varint are too long.
   std::string ten(9, '\xFF');
