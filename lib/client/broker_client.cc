@@ -27,9 +27,10 @@ class LocalBrokerClient final : public BrokerClient {
     return md;
   }
 
-  absl::StatusOr<Broker::Impl::ProduceResult> Produce(const TopicPartition& tp, std::string records,
+  absl::StatusOr<Broker::Impl::ProduceResult> Produce(const TopicPartition& tp,
+                                                      absl::Span<char> records,
                                                       int16_t acks) override {
-    return broker_->Produce(tp, std::move(records), acks);
+    return broker_->Produce(tp, records, acks);
   }
 
   std::vector<Broker::Impl::FetchPartitionResponse> Fetch(

@@ -34,8 +34,11 @@ class BrokerClient {
   virtual uint64_t metadata_version() const = 0;
   // Creates the topic when the broker auto-creates topics.
   virtual absl::StatusOr<TopicMetadata> Topic(std::string_view topic) = 0;
+  // Appends from the caller's buffer, whose batch headers the broker
+  // rewrites (base offset, leader epoch, LogAppendTime); nothing keeps it
+  // after the call. A caller that sends it again restores them first.
   virtual absl::StatusOr<Broker::Impl::ProduceResult> Produce(const TopicPartition& tp,
-                                                              std::string records,
+                                                              absl::Span<char> records,
                                                               int16_t acks) = 0;
   virtual std::vector<Broker::Impl::FetchPartitionResponse> Fetch(
       const Broker::Impl::FetchRequest& request) = 0;

@@ -57,13 +57,18 @@ class ClusterBrokerClient final : public BrokerClient {
     return result;
   }
 
-  absl::StatusOr<Broker::Impl::ProduceResult> Produce(const TopicPartition& tp, std::string records,
+  absl::StatusOr<Broker::Impl::ProduceResult> Produce(const TopicPartition& tp,
+                                                      absl::Span<char> records,
                                                       int16_t acks) override {
+    // The first attempt appends from a copy: a retry at a new leader sends
+    // the batches as they came, not with the first leader's stamps.
     for (int attempt = 0;; ++attempt) {
       absl::StatusOr<std::shared_ptr<Broker>> leader = Leader(tp);
       absl::StatusOr<Broker::Impl::ProduceResult> result =
-          leader.ok() ? (*leader)->impl()->Produce(tp, attempt == 0 ? records : std::move(records), acks)
-                      : absl::StatusOr<Broker::Impl::ProduceResult>(leader.status());
+          !leader.ok() ? absl::StatusOr<Broker::Impl::ProduceResult>(leader.status())
+          : attempt == 0
+              ? (*leader)->impl()->Produce(tp, std::string(records.data(), records.size()), acks)
+              : (*leader)->impl()->Produce(tp, records, acks);
       if (result.ok() || attempt > 0 || !LeaderMoved(result.status())) return result;
     }
   }

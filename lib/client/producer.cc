@@ -3,7 +3,9 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <array>
 #include <atomic>
+#include <cstring>
 #include <deque>
 #include <memory>
 #include <string>
@@ -230,8 +232,10 @@ struct ProducerBatch {
   int64_t size_limit;    // batch.size, or the topic's max.message.bytes if smaller
   int64_t reserved = 0;  // bytes held against buffer.memory
   bool full = false;     // no more records go in
-  // Set by the first Ship(): the batch's bytes, kept for retries.
+  // Set by the first Ship(): the batch's bytes, kept for retries, and its
+  // header as built (the broker rewrites it in place).
   std::optional<std::string> built;
+  std::array<char, record::kBatchHeaderSize> built_header;
   int attempts = 0;
   std::optional<absl::Time> retry_at;  // the back-off before the next attempt
   // Set by the sender when every record completed; Flush() waits for it.
@@ -822,6 +826,8 @@ class Producer::Impl {
         return true;
       }
       batch->built = *std::move(built);
+      // The header as built: the broker stamps the batch in place.
+      std::memcpy(batch->built_header.data(), batch->built->data(), batch->built_header.size());
     }
     const TopicPartition& tp = batch->tp();
     const absl::Time give_up = batch->created + absl::Milliseconds(config_.delivery_timeout_ms);
@@ -839,12 +845,16 @@ class Producer::Impl {
         }
         batch->retry_at.reset();
       }
+      // The broker appends from the built batch itself (no copy per
+      // attempt) and stamps its header: a retry sends it as built, as
+      // Kafka's producer resends the same bytes.
+      if (batch->attempts > 0) {
+        std::memcpy(batch->built->data(), batch->built_header.data(), batch->built_header.size());
+      }
       ++batch->attempts;
-      // Produce consumes its buffer; a copy is kept only while a retry may
-      // still follow.
       const bool may_retry = batch->attempts <= config_.retries;
-      absl::StatusOr<Broker::Impl::ProduceResult> result = client_->Produce(
-          tp, may_retry ? *batch->built : std::move(*batch->built), config_.acks);
+      absl::StatusOr<Broker::Impl::ProduceResult> result =
+          client_->Produce(tp, absl::MakeSpan(*batch->built), config_.acks);
       if (result.ok()) {
         CompleteBatch(batch->futures, batch->callbacks, absl::OkStatus(),
                       config_.acks == 0 ? -1 : result->base_offset, result->log_append_time);
