@@ -53,6 +53,14 @@ class File {
   // when the range lies within one of its storage chunks.
   virtual absl::StatusOr<SharedBytes> ReadShared(uint64_t offset, size_t n) const;
 
+  // Reads like ReadShared, but may return a prefix of the `n` bytes (at least
+  // one byte, unless at end of file) where returning them all would take a
+  // copy: MemEnv stops at the end of the storage chunk holding `offset`, and
+  // a MemEnv chunk holds whole Appends. The default is ReadShared.
+  virtual absl::StatusOr<SharedBytes> ReadSharedPrefix(uint64_t offset, size_t n) const {
+    return ReadShared(offset, n);
+  }
+
   // Cuts the file to `size` bytes (growing is an error: InvalidArgument).
   virtual absl::Status Truncate(uint64_t size) = 0;
 

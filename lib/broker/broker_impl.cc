@@ -395,6 +395,7 @@ std::vector<Broker::Impl::FetchPartitionResponse> Broker::Impl::Fetch(const Fetc
   while (true) {
     int64_t total = 0;
     bool failed = false;
+    bool more_available = false;  // some read stopped at a storage boundary
     for (size_t i = 0; i < partitions.size(); ++i) {
       FetchPartitionResponse& r = responses[i];
       if (partitions[i] == nullptr) {
@@ -420,8 +421,9 @@ std::vector<Broker::Impl::FetchPartitionResponse> Broker::Impl::Fetch(const Fetc
       r.status = absl::OkStatus();
       r.records = std::move(read->records);
       total += static_cast<int64_t>(r.records.size());
+      more_available = more_available || read->more_available;
     }
-    if (failed || total >= request.min_bytes || request.max_wait <= absl::ZeroDuration() ||
+    if (failed || total >= request.min_bytes || more_available || request.max_wait <= absl::ZeroDuration() ||
         closed_.load() || clock_->Now() >= deadline) {
       break;
     }

@@ -72,14 +72,10 @@ class FaultInjectionEnv::FaultFile final : public File {
   }
 
   absl::StatusOr<SharedBytes> ReadShared(uint64_t offset, size_t n) const override {
-    ReaderLock crash(&env_->crash_mu_);
-    SAMSA_RETURN_IF_ERROR(env_->CheckFileCall(epoch_, FaultOp::kRead, "read", path_));
-    SAMSA_ASSIGN_OR_RETURN(SharedBytes bytes, base_->ReadShared(offset, n));
-    const auto flips = env_->CorruptedBytes(path_, offset, bytes.size());
-    if (flips.empty()) return bytes;  // the base's view: zero copy if it was
-    std::string copy(bytes.view());
-    for (const auto& [index, mask] : flips) copy[index] ^= static_cast<char>(mask);
-    return SharedBytes::FromString(std::move(copy));
+    return Shared(offset, n, /*prefix=*/false);
+  }
+  absl::StatusOr<SharedBytes> ReadSharedPrefix(uint64_t offset, size_t n) const override {
+    return Shared(offset, n, /*prefix=*/true);
   }
 
   absl::Status Truncate(uint64_t size) override {
@@ -115,6 +111,19 @@ class FaultInjectionEnv::FaultFile final : public File {
   }
 
  private:
+  // ReadShared or ReadSharedPrefix of the base, with the faults applied.
+  absl::StatusOr<SharedBytes> Shared(uint64_t offset, size_t n, bool prefix) const {
+    ReaderLock crash(&env_->crash_mu_);
+    SAMSA_RETURN_IF_ERROR(env_->CheckFileCall(epoch_, FaultOp::kRead, "read", path_));
+    SAMSA_ASSIGN_OR_RETURN(SharedBytes bytes, prefix ? base_->ReadSharedPrefix(offset, n)
+                                                     : base_->ReadShared(offset, n));
+    const auto flips = env_->CorruptedBytes(path_, offset, bytes.size());
+    if (flips.empty()) return bytes;  // the base's view: zero copy if it was
+    std::string copy(bytes.view());
+    for (const auto& [index, mask] : flips) copy[index] ^= static_cast<char>(mask);
+    return SharedBytes::FromString(std::move(copy));
+  }
+
   FaultInjectionEnv* const env_;
   const std::string path_;
   const std::unique_ptr<File> base_;

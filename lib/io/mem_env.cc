@@ -53,6 +53,11 @@ class MemFile final : public File {
     return data_->ReadShared(offset, n);
   }
 
+  absl::StatusOr<SharedBytes> ReadSharedPrefix(uint64_t offset, size_t n) const override {
+    if (data_ == nullptr) return ClosedFileError("read", path_);
+    return data_->ReadShared(offset, n, /*prefix=*/true);
+  }
+
   absl::Status Truncate(uint64_t size) override {
     if (data_ == nullptr) return ClosedFileError("truncate", path_);
     return data_->Truncate(size, path_);

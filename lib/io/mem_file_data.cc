@@ -139,12 +139,13 @@ size_t MemFileData::ReadAt(uint64_t offset, size_t n, char* scratch) const {
   return CopyOut(offset, n, scratch);
 }
 
-SharedBytes MemFileData::ReadShared(uint64_t offset, size_t n) const {
+SharedBytes MemFileData::ReadShared(uint64_t offset, size_t n, bool prefix) const {
   ReaderLock lock(&mu_);
   if (offset >= size_ || n == 0) return SharedBytes();
   n = static_cast<size_t>(std::min<uint64_t>(n, size_ - offset));
   const Chunk& chunk = chunks_[ChunkIndex(offset)];
   const size_t in_chunk = static_cast<size_t>(offset - chunk.start);
+  if (prefix) n = std::min(n, chunk.length - in_chunk);
   if (in_chunk + n <= chunk.length) {
     // Zero copy: the view holds the chunk, whose bytes below `length` never
     // change (see Truncate).

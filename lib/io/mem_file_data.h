@@ -52,8 +52,9 @@ class MemFileData {
   size_t ReadAt(uint64_t offset, size_t n, char* scratch) const;
 
   // Up to `n` bytes at `offset`: a view of the chunk holding them if one
-  // chunk holds them all, otherwise a copy.
-  SharedBytes ReadShared(uint64_t offset, size_t n) const;
+  // chunk holds them all, otherwise a copy; with `prefix`, the view of the
+  // bytes up to the end of the chunk holding `offset` (never a copy).
+  SharedBytes ReadShared(uint64_t offset, size_t n, bool prefix = false) const;
 
   // Cuts the file to `size` bytes. InvalidArgument (naming `path`) if `size` is
   // beyond the end.

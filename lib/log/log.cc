@@ -276,6 +276,8 @@ absl::StatusOr<LogReadInfo> Log::Read(Offset start_offset, int64_t max_bytes, Of
     if (!read.ok()) return StorageError(read.status(), "read failed");
     if (read->has_value()) {
       info.records = std::move((*read)->records);
+      info.more_available = (*read)->more || (i + 1 < candidates.size() &&
+                                              candidates[i + 1]->base_offset() < max_offset);
       return info;
     }
   }

@@ -64,6 +64,13 @@ struct LogAppendInfo {
 struct LogReadInfo {
   Offset fetch_offset;
   SharedBytes records;  // whole batches; empty when nothing (or nothing that fits)
+  // More bytes below the read's bound are in the log now that this read did
+  // not return though max_bytes had room: they are past the end of the
+  // storage the read came from (a MemEnv chunk, or the segment, with a later
+  // segment holding data). A fetch waiting for fetch.min.bytes stops waiting
+  // (Kafka's DelayedFetch completes when the fetch offset is on an older
+  // segment than the high watermark).
+  bool more_available = false;
   Offset log_start_offset;
   Offset log_end_offset;
   Offset high_watermark;

@@ -45,6 +45,9 @@ struct SegmentReadResult {
   Offset first_batch_base_offset;  // base offset of the first batch returned
   int64_t position = 0;            // file position of the first batch
   SharedBytes records;             // whole batches; may be empty (first batch too big)
+  // The storage ended the read early (a MemEnv chunk's end): more batches
+  // below max_position would have fitted in max_bytes.
+  bool more = false;
 };
 
 struct SegmentRecoveryResult {

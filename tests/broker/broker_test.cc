@@ -141,6 +141,47 @@ TEST_CASE("a fetch waits on the broker clock for fetch.min.bytes and returns at 
   CHECK(responses[0].records.empty());
 }
 
+// Kafka's DelayedFetch completes at once when the fetch offset is on an older
+// segment than the high watermark: the rest cannot come in this read, so
+// waiting for fetch.min.bytes would only delay it. The same for the end of a
+// memory topic's storage chunk, where a read stops rather than copy.
+TEST_CASE("a fetch waiting for fetch.min.bytes returns at once when more lies past a segment or chunk",
+          "[broker][fetch]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  const std::string prefix(20, 'p');  // 200 records: a ~6 KB batch, more than a first chunk
+  SECTION("the next segment") {
+    REQUIRE(b.CreateTopic({.name = "t", .configs = {{"segment.bytes", "8192"}}}).ok());
+  }
+  SECTION("the next chunk of a memory topic's segment") {
+    REQUIRE(b.CreateTopic({.name = "t"}).ok());
+  }
+  f.Produce({"t", 0}, 200, prefix);
+  f.Produce({"t", 0}, 200, prefix);
+  Broker::Impl::FetchRequest request;
+  request.partitions = {{{"t", 0}, 0, 1 << 20}};
+  request.min_bytes = 1 << 20;
+  request.max_wait = absl::Seconds(10);
+  const int base = testing::SettledWaiters(f.clock);
+  std::atomic<bool> returned{false};
+  std::vector<Broker::Impl::FetchPartitionResponse> responses;
+  std::thread fetcher([&] {
+    responses = f.impl().Fetch(request);
+    returned = true;
+  });
+  // Either it returns, or it sleeps on the manual clock (the failure).
+  while (!returned.load() && f.clock.NumWaiters() <= base) std::this_thread::yield();
+  const bool at_once = returned.load();
+  if (!at_once) f.clock.Advance(absl::Seconds(10));
+  fetcher.join();
+  CHECK(at_once);
+  REQUIRE(responses[0].status.ok());
+  const auto records = testing::DecodeAll(responses[0].records.view());
+  REQUIRE(records.size() == 200);  // the first batch: its segment's or chunk's end
+  CHECK(records.front().offset == 0);
+  CHECK(f.FetchAll({"t", 0}).size() == 400);
+}
+
 TEST_CASE("a FetchWaiter: a signal before the wait, during its spin, or once parked", "[broker][fetch]") {
   ManualClock clock;
   FetchWaiter waiter;

@@ -42,23 +42,28 @@ struct ProducerFixture : BrokerFixture {
     t.configs = std::move(configs);
     REQUIRE(broker->CreateTopic(t).ok());
   }
-  // The batches stored in tp, as views over one fetch.
+  // The batches stored in tp, fetched until the end (a fetch from a memory
+  // topic stops at the end of a storage chunk).
   std::vector<std::pair<int64_t, int32_t>> Batches(const TopicPartition& tp) {
-    Broker::Impl::FetchRequest request;
-    request.partitions.push_back({tp, 0, 64 << 20});
-    request.max_wait = absl::ZeroDuration();
-    request.max_bytes = 64 << 20;
-    auto responses = impl().Fetch(request);
-    REQUIRE(responses[0].status.ok());
     std::vector<std::pair<int64_t, int32_t>> out;  // (base offset, record count)
-    std::string_view bytes = responses[0].records.view();
-    while (!bytes.empty()) {
-      auto b = record::RecordBatchView::Parse(bytes);
-      REQUIRE(b.ok());
-      out.emplace_back(b->base_offset(), b->records_count());
-      bytes.remove_prefix(b->size_in_bytes());
+    int64_t next = 0;
+    while (true) {
+      Broker::Impl::FetchRequest request;
+      request.partitions.push_back({tp, next, 64 << 20});
+      request.max_wait = absl::ZeroDuration();
+      request.max_bytes = 64 << 20;
+      auto responses = impl().Fetch(request);
+      REQUIRE(responses[0].status.ok());
+      std::string_view bytes = responses[0].records.view();
+      if (bytes.empty()) return out;
+      while (!bytes.empty()) {
+        auto b = record::RecordBatchView::Parse(bytes);
+        REQUIRE(b.ok());
+        out.emplace_back(b->base_offset(), b->records_count());
+        next = b->next_offset();
+        bytes.remove_prefix(b->size_in_bytes());
+      }
     }
-    return out;
   }
   int64_t EndOffset(const TopicPartition& tp) {
     auto r = impl().ListOffset(tp, -1, FetchIsolation::kHighWatermark);

@@ -59,6 +59,26 @@ TEST_CASE("MemEnv copies a range that spans chunks, with the right bytes", "[io]
   CHECK(std::string_view(scratch, data.ReadAt(first.size() - 5, 10, scratch)) == "xxxxxyyyyy");
 }
 
+TEST_CASE("MemEnv ReadSharedPrefix stops at the end of a chunk, with a view", "[io][mem]") {
+  auto env = NewMemEnv();
+  auto file = *env->OpenFile("/f", OpenMode::kCreate);
+  const std::string first(MemFileData::kMinChunkBytes - 10, 'x');
+  const std::string second(100, 'y');  // a new chunk
+  REQUIRE(file->Append(first).ok());
+  REQUIRE(file->Append(second).ok());
+  // Asked for everything from byte 5: the rest of the first chunk only.
+  SharedBytes prefix = *file->ReadSharedPrefix(5, first.size() + second.size());
+  CHECK(prefix.view() == first.substr(5));
+  CHECK(prefix.data() == file->ReadShared(0, 10)->data() + 5);  // the storage itself
+  // Within one chunk: everything asked for.
+  CHECK(file->ReadSharedPrefix(first.size() + 10, 50)->view() == second.substr(10, 50));
+  CHECK(file->ReadSharedPrefix(first.size() + 10, 1000)->view() == second.substr(10));
+  // At the end of the file: nothing.
+  CHECK(file->ReadSharedPrefix(first.size() + second.size(), 10)->empty());
+  // ReadShared still returns the whole range (a copy).
+  CHECK(file->ReadShared(5, first.size() + second.size())->view() == first.substr(5) + second);
+}
+
 TEST_CASE("MemEnv chunks grow with the file and an append larger than a chunk gets its own",
           "[io][mem]") {
   MemFileData data;
