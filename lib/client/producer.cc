@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstring>
@@ -535,7 +536,15 @@ class Producer::Impl {
       batch->builder.Append(timestamp, key, value, headers);
       batch->futures->records.push_back({timestamp, key_size, value_size});
       *future = batch->NewFuture(index);
-      if (*callback) batch->callbacks.emplace_back(index, std::move(*callback));
+      if (*callback) {
+        // Room for as many records of this size as the batch can take, at
+        // once: growing record by record moved every callback before.
+        if (batch->callbacks.empty()) {
+          batch->callbacks.reserve(static_cast<size_t>(
+              std::clamp<int64_t>(batch->size_limit / std::max<int64_t>(record_size, 1), 1, 1024)));
+        }
+        batch->callbacks.emplace_back(index, std::move(*callback));
+      }
       batch->reserved += record_size;
       buffer_used_ += record_size;
     };

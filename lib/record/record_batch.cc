@@ -251,32 +251,6 @@ absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_of
 // --- RecordBatchBuilder ----------------------------------------------------------------
 
 
-namespace {
-
-// The encoded size of a record's body (everything after its length varint).
-size_t RecordBodySize(int64_t timestamp_delta, int64_t offset_delta, std::optional<std::string_view> key,
-                      std::optional<std::string_view> value, absl::Span<const RecordHeader> headers) {
-  size_t body = 1 + VarlongSize(timestamp_delta) + VarintSize(static_cast<int32_t>(offset_delta));
-  body += key ? VarintSize(static_cast<int32_t>(key->size())) + key->size() : 1;
-  body += value ? VarintSize(static_cast<int32_t>(value->size())) + value->size() : 1;
-  body += VarintSize(static_cast<int32_t>(headers.size()));
-  for (const RecordHeader& h : headers) {
-    body += VarintSize(static_cast<int32_t>(h.key.size())) + h.key.size();
-    body += h.value ? VarintSize(static_cast<int32_t>(h.value->size())) + h.value->size() : 1;
-  }
-  return body;
-}
-
-}  // namespace
-
-size_t RecordBatchBuilder::EstimateRecordSize(int64_t timestamp_delta, int64_t offset_delta,
-                                              std::optional<std::string_view> key,
-                                              std::optional<std::string_view> value,
-                                              absl::Span<const RecordHeader> headers) {
-  const size_t body = RecordBodySize(timestamp_delta, offset_delta, key, value, headers);
-  return VarintSize(static_cast<int32_t>(body)) + body;
-}
-
 RecordBatchBuilder::RecordBatchBuilder(RecordBatchOptions options)
     : options_(options), records_(kBatchHeaderSize, '\0') {}
 

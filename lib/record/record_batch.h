@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "record/record_batch_format.h"
+#include "record/varint.h"
 
 namespace samsa::record {
 
@@ -175,11 +176,30 @@ class RecordBatchBuilder {
   // Size of the batch if built uncompressed now (header + records so far):
   // an upper bound to check batch.size / max.message.bytes against.
   size_t EstimatedSizeInBytes() const { return records_.size(); }
-  // Bytes one more record of this shape would add (uncompressed).
+  // Bytes one more record of this shape would add (uncompressed). Inline:
+  // on the producer's path, twice per record.
   static size_t EstimateRecordSize(int64_t timestamp_delta, int64_t offset_delta,
                                    std::optional<std::string_view> key,
                                    std::optional<std::string_view> value,
-                                   absl::Span<const RecordHeader> headers);
+                                   absl::Span<const RecordHeader> headers) {
+    const size_t body = RecordBodySize(timestamp_delta, offset_delta, key, value, headers);
+    return static_cast<size_t>(VarintSize(static_cast<int32_t>(body))) + body;
+  }
+  // The encoded size of a record's body (everything after its length varint).
+  static size_t RecordBodySize(int64_t timestamp_delta, int64_t offset_delta,
+                               std::optional<std::string_view> key,
+                               std::optional<std::string_view> value,
+                               absl::Span<const RecordHeader> headers) {
+    const auto bytes = [](std::optional<std::string_view> b) -> size_t {
+      return b ? static_cast<size_t>(VarintSize(static_cast<int32_t>(b->size()))) + b->size() : 1;
+    };
+    size_t body = 1 + static_cast<size_t>(VarlongSize(timestamp_delta)) +
+                  static_cast<size_t>(VarintSize(static_cast<int32_t>(offset_delta)));
+    body += bytes(key) + bytes(value);
+    body += static_cast<size_t>(VarintSize(static_cast<int32_t>(headers.size())));
+    for (const RecordHeader& h : headers) body += bytes(h.key) + bytes(h.value);
+    return body;
+  }
 
   // Compresses, writes the header and the CRC. An empty builder yields an
   // error. The builder is spent afterwards.
