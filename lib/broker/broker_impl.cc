@@ -423,8 +423,8 @@ std::vector<Broker::Impl::FetchPartitionResponse> Broker::Impl::Fetch(const Fetc
       total += static_cast<int64_t>(r.records.size());
       more_available = more_available || read->more_available;
     }
-    if (failed || total >= request.min_bytes || more_available || request.max_wait <= absl::ZeroDuration() ||
-        closed_.load() || clock_->Now() >= deadline) {
+    if (failed || total >= request.min_bytes || more_available ||
+        request.max_wait <= absl::ZeroDuration() || closed_.load() || clock_->Now() >= deadline) {
       break;
     }
     if (request.interrupted != nullptr && request.interrupted->load()) break;
