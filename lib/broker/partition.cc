@@ -47,11 +47,6 @@ void Partition::SetLeadership(int32_t leader, int32_t leader_epoch, std::vector<
   if (changed) NotifyWaiters();
 }
 
-absl::StatusOr<LogAppendInfo> Partition::AppendRecordsToLeader(std::string records, int16_t acks,
-                                                               AppendOrigin origin) {
-  return AppendRecordsToLeader(absl::MakeSpan(records), acks, origin);
-}
-
 absl::StatusOr<LogAppendInfo> Partition::AppendRecordsToLeader(absl::Span<char> records, int16_t acks,
                                                                AppendOrigin origin) {
   if (acks != 0 && acks != 1 && acks != -1) {

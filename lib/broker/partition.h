@@ -100,11 +100,8 @@ class Partition {
   // Appends a producer's batches as the leader. acks: 0, 1 or -1 (all);
   // with -1, fewer in-sync replicas than min.insync.replicas is
   // NOT_ENOUGH_REPLICAS and nothing is written. NOT_LEADER_OR_FOLLOWER while
-  // fenced.
-  // The span form appends from the caller's buffer, whose batch headers it
+  // fenced. Appends from the caller's buffer, whose batch headers it
   // rewrites (Log::AppendAsLeader).
-  absl::StatusOr<LogAppendInfo> AppendRecordsToLeader(std::string records, int16_t acks,
-                                                      AppendOrigin origin = AppendOrigin::kClient);
   absl::StatusOr<LogAppendInfo> AppendRecordsToLeader(absl::Span<char> records, int16_t acks,
                                                       AppendOrigin origin = AppendOrigin::kClient);
 
