@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cassert>
 #include <cstring>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -217,7 +218,67 @@ absl::StatusOr<bool> RecordReader::Next(RecordView* out) {
   return true;
 }
 
+namespace {
+
+// ValidateRecords' fast path: whether the uncompressed records in `data`
+// pass every check of the full path below — each record's framing (length,
+// varints, key, value and headers within it, nothing left over), `count`
+// records and no bytes after them, offset deltas 0, 1, ... (dense) or
+// increasing, none past `last_delta` — without decoding the records into
+// RecordViews. False for any failure: the full path then finds it and words
+// the error. On the broker's append path (every produced batch): RecordReader
+// per record was ~240 instructions of pubsub_bench's ~480 per 100-byte record
+// on the producer's sender (callgrind, BM_ProduceOnly/100).
+bool RecordsWellFormed(std::string_view data, int32_t count, int32_t last_delta, bool dense) {
+  const char* p = data.data();
+  const char* const end = p + data.size();
+  int32_t previous = -1;
+  for (int32_t i = 0; i < count; ++i) {
+    int32_t length = 0;
+    if ((p = GetVarint(p, end, &length)) == nullptr) return false;
+    if (length < kMinRecordSize - 1 || length > end - p) return false;
+    const char* const record_end = p + length;
+    ++p;  // attributes
+    int64_t timestamp_delta = 0;
+    int32_t offset_delta = 0;
+    if ((p = GetVarlong(p, record_end, &timestamp_delta)) == nullptr) return false;
+    if ((p = GetVarint(p, record_end, &offset_delta)) == nullptr) return false;
+    if (dense ? offset_delta != i : offset_delta <= previous) return false;
+    if (offset_delta > last_delta) return false;
+    previous = offset_delta;
+    // A length, then that many bytes; -1 (null) only where `nullable`.
+    const auto skip_bytes = [&](bool nullable) {
+      int32_t n = 0;
+      p = GetVarint(p, record_end, &n);
+      if (p == nullptr || n < (nullable ? -1 : 0) || n > record_end - p) return false;
+      if (n > 0) p += n;
+      return true;
+    };
+    if (!skip_bytes(true) || !skip_bytes(true)) return false;  // key, value
+    int32_t header_count = 0;
+    if ((p = GetVarint(p, record_end, &header_count)) == nullptr) return false;
+    if (header_count < 0 || header_count > (record_end - p) / 2) return false;
+    for (int32_t h = 0; h < header_count; ++h) {
+      if (!skip_bytes(false) || !skip_bytes(true)) return false;
+    }
+    if (p != record_end) return false;
+  }
+  return p == end;
+}
+
+}  // namespace
+
 absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_offsets) {
+  // Offsets base + delta that cannot wrap: the fast path compares deltas.
+  const int64_t base = batch.base_offset();
+  if (batch.compression() == CompressionType::kNone && base >= 0 &&
+      base <= std::numeric_limits<int64_t>::max() - std::numeric_limits<int32_t>::max() &&
+      batch.records_count() > 0 &&
+      (!require_dense_offsets || batch.last_offset_delta() == batch.records_count() - 1) &&
+      RecordsWellFormed(batch.bytes().substr(kRecordsPos), batch.records_count(),
+                        batch.last_offset_delta(), require_dense_offsets)) {
+    return absl::OkStatus();
+  }
   if (batch.records_count() <= 0 && require_dense_offsets) {
     return Corrupt(fmt::format("batch at offset {}: no records", batch.base_offset()));
   }
