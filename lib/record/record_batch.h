@@ -175,7 +175,7 @@ class RecordBatchBuilder {
   bool empty() const { return num_records_ == 0; }
   // Size of the batch if built uncompressed now (header + records so far):
   // an upper bound to check batch.size / max.message.bytes against.
-  size_t EstimatedSizeInBytes() const { return records_.size(); }
+  size_t EstimatedSizeInBytes() const { return size_; }
   // Bytes one more record of this shape would add (uncompressed). Inline:
   // on the producer's path, twice per record.
   static size_t EstimateRecordSize(int64_t timestamp_delta, int64_t offset_delta,
@@ -207,8 +207,23 @@ class RecordBatchBuilder {
 
  private:
   RecordBatchOptions options_;
-  // Room for the batch header, then the encoded records, uncompressed.
+  // Returns where `total` more bytes go, after the size_ bytes written.
+  // Inline fast path: once per record on the producer's path.
+  char* Grow(size_t total) {
+    if (total <= records_.size() - size_) {
+      char* p = records_.data() + size_;
+      size_ += total;
+      return p;
+    }
+    return GrowSlow(total);
+  }
+  char* GrowSlow(size_t total);
+  static constexpr size_t kFillStep = 2048;
+
+  // Room for the batch header, then the encoded records, uncompressed:
+  // size_ bytes written, zeros after them.
   std::string records_;
+  size_t size_ = kBatchHeaderSize;
   int32_t num_records_ = 0;
   int64_t base_timestamp_ = 0;
   int64_t max_timestamp_ = kNoTimestamp;
