@@ -173,6 +173,9 @@ struct CpuMeter {
   }
 };
 
+constexpr int kProducerCpu = 0;
+constexpr int kConsumerCpu = 1;
+
 // Pins the calling thread to the `index`-th CPU the process may use (if it
 // has that many) and restores the thread's mask when destroyed. The
 // producing thread takes CPU index 0 and the consuming thread index 1 in every
@@ -183,6 +186,9 @@ struct CpuMeter {
 class PinThread {
  public:
   explicit PinThread(int index) {
+    // Named for perf --sort comm: the producer (main) and consumer threads
+    // otherwise share the program's name.
+    if (index == kConsumerCpu) ::pthread_setname_np(::pthread_self(), "bench-consumer");
     static const std::vector<int> cpus = [] {
       std::vector<int> out;
       cpu_set_t set;
@@ -210,8 +216,6 @@ class PinThread {
   cpu_set_t saved_;
   bool pinned_ = false;
 };
-constexpr int kProducerCpu = 0;
-constexpr int kConsumerCpu = 1;
 
 std::string Payload(size_t size) {
   std::string payload(size, 'v');
