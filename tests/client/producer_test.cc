@@ -423,6 +423,36 @@ TEST_CASE("sends that switch topics and partitions, around metadata changes, lan
   CHECK(seen == sent);
 }
 
+// Each thread remembers the topic it last sent to; that answer belongs to
+// one producer. Two brokers at the same metadata version, with a topic of
+// the same name and different partition counts, must not share it — nor a
+// producer created where a destroyed one was.
+TEST_CASE("producers on one thread see their own broker's topic", "[producer]") {
+  ProducerFixture three;
+  ProducerFixture one;
+  three.Topic("t", 3);
+  one.Topic("t", 1);
+  REQUIRE(three.impl().metadata_version() == one.impl().metadata_version());
+  auto a = three.MakeProducer();
+  auto b = one.MakeProducer();
+  // REQUIRE first: a send the producer let through to the broker would be
+  // retried (UNKNOWN_TOPIC_OR_PARTITION is retriable) until delivery.timeout.ms.
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(*a->PartitionsFor("t") == 3);
+    CHECK(a->Send({.topic = "t", .partition = 2, .value = "a"}).Get().ok());
+    REQUIRE(*b->PartitionsFor("t") == 1);
+    CHECK(ErrorCodeOf(b->Send({.topic = "t", .partition = 2, .value = "b"}).Get().status()) ==
+          ErrorCode::kUnknownTopicOrPartition);
+  }
+  a.reset();
+  auto c = one.MakeProducer();  // may be allocated where a was
+  REQUIRE(*c->PartitionsFor("t") == 1);
+  CHECK(ErrorCodeOf(c->Send({.topic = "t", .partition = 2, .value = "c"}).Get().status()) ==
+        ErrorCode::kUnknownTopicOrPartition);
+  CHECK(three.EndOffset({"t", 2}) == 3);
+  CHECK(one.EndOffset({"t", 0}) == 0);
+}
+
 TEST_CASE("a full buffer blocks Send up to max.block.ms, then fails", "[producer][errors]") {
   ProducerFixture f;
   f.Topic("t", 1);
