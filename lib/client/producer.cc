@@ -376,7 +376,9 @@ class Producer::Impl {
       for (const auto& b : waiting) b->flush_waiters.fetch_add(1);
       ++flushes_;
     }
-    WakeSender();
+    // Only when there is something to drain: a woken sender is not asleep,
+    // and a Send() right after a flush of nothing would not ship directly.
+    if (!waiting.empty()) WakeSender();
     absl::Status result;
     {
       MutexLock lock(&wait_mu_);
