@@ -474,8 +474,9 @@ bool ReadsAsValid(const RecordBatchView& view, bool dense) {
   absl::StatusOr<RecordReader> reader = RecordReader::Open(view);
   if (!reader.ok()) return false;
   RecordView r;
+  // Kafka adds offsets as Java longs: wrapping (base INT64_MIN is tested).
   int64_t expected = view.base_offset();
-  int64_t previous = view.base_offset() - 1;
+  int64_t previous = WrappingAdd(view.base_offset(), -1);
   while (true) {
     absl::StatusOr<bool> more = reader->Next(&r);
     if (!more.ok()) return false;
@@ -483,7 +484,7 @@ bool ReadsAsValid(const RecordBatchView& view, bool dense) {
     if (dense ? r.offset != expected : r.offset <= previous) return false;
     if (r.offset > view.last_offset()) return false;
     previous = r.offset;
-    ++expected;
+    expected = WrappingAdd(expected, 1);
   }
 }
 
