@@ -210,7 +210,9 @@ class RecordBatchBuilder {
   // Returns where `total` more bytes go, after the size_ bytes written.
   // Inline fast path: once per record on the producer's path.
   char* Grow(size_t total) {
-    if (total <= records_.size() - size_) {
+    // Not records_.size() - size_: a moved-from builder keeps size_ while its
+    // buffer is emptied, and must stay memory-safe if used again.
+    if (size_ + total <= records_.size()) {
       char* p = records_.data() + size_;
       size_ += total;
       return p;
