@@ -377,7 +377,6 @@ void RecordBatchBuilder::AppendWithOffset(int64_t offset, int64_t timestamp,
     put_bytes(h.value);
   }
   assert(p == start + total);
-  (void)start;
   ++num_records_;
 }
 
