@@ -30,7 +30,7 @@ class LocalBrokerClient final : public BrokerClient {
   absl::StatusOr<Broker::Impl::ProduceResult> Produce(const TopicPartition& tp,
                                                       absl::Span<char> records,
                                                       int16_t acks) override {
-    return broker_->Produce(tp, records, acks);
+    return broker_->Produce(tp, records, acks, AppendOrigin::kLocalProducer);
   }
 
   std::vector<Broker::Impl::FetchPartitionResponse> Fetch(

@@ -37,6 +37,9 @@ class BrokerClient {
   // Appends from the caller's buffer, whose batch headers the broker
   // rewrites (base offset, leader epoch, LogAppendTime); nothing keeps it
   // after the call. A caller that sends it again restores them first.
+  // Only the Producer calls it, with batches its RecordBatchBuilder built:
+  // the broker checks their records but does not recompute the CRC
+  // (AppendOrigin::kLocalProducer).
   virtual absl::StatusOr<Broker::Impl::ProduceResult> Produce(const TopicPartition& tp,
                                                               absl::Span<char> records,
                                                               int16_t acks) = 0;

@@ -67,8 +67,9 @@ class ClusterBrokerClient final : public BrokerClient {
       absl::StatusOr<Broker::Impl::ProduceResult> result =
           !leader.ok() ? absl::StatusOr<Broker::Impl::ProduceResult>(leader.status())
           : attempt == 0
-              ? (*leader)->impl()->Produce(tp, std::string(records.data(), records.size()), acks)
-              : (*leader)->impl()->Produce(tp, records, acks);
+              ? (*leader)->impl()->Produce(tp, std::string(records.data(), records.size()), acks,
+                                           AppendOrigin::kLocalProducer)
+              : (*leader)->impl()->Produce(tp, records, acks, AppendOrigin::kLocalProducer);
       if (result.ok() || attempt > 0 || !LeaderMoved(result.status())) return result;
     }
   }

@@ -107,7 +107,8 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
     size_t pos = 0;
     while (pos < records.size()) {
       std::string_view rest(records.data() + pos, records.size() - pos);
-      absl::StatusOr<RecordBatchView> batch = RecordBatchView::Parse(rest, /*verify_crc=*/true);
+      absl::StatusOr<RecordBatchView> batch =
+          RecordBatchView::Parse(rest, /*verify_crc=*/origin != AppendOrigin::kLocalProducer);
       if (!batch.ok()) {
         return KafkaError(ErrorCode::kCorruptMessage,
                           fmt::format("{}: batch at byte {} of the append: {}", name(), pos,
@@ -118,7 +119,7 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
                           fmt::format("{}: batch of {} bytes exceeds max.message.bytes {}", name(),
                                       batch->size_in_bytes(), config.max_message_bytes));
       }
-      if (origin == AppendOrigin::kClient) {
+      if (origin == AppendOrigin::kClient || origin == AppendOrigin::kLocalProducer) {
         absl::Status valid = record::ValidateRecords(*batch, /*require_dense_offsets=*/true);
         if (!valid.ok()) {
           return KafkaError(ErrorCode::kCorruptMessage,

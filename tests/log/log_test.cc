@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "log/log_test_util.h"
+#include "record/record_test_util.h"
 #include "samsa/errors.h"
 #include "util/endian.h"
 
@@ -283,6 +284,33 @@ TEST_CASE("an append with a bad CRC is CORRUPT_MESSAGE and writes nothing", "[lo
   CHECK(log->size_in_bytes() == size);
   absl::StatusOr<LogAppendInfo> garbage = log->AppendAsLeader("not a batch at all", 0);
   CHECK(ErrorCodeOf(garbage.status()) == ErrorCode::kCorruptMessage);
+}
+
+TEST_CASE("a local producer's append skips the CRC check, not the record checks",
+          "[log][errors]") {
+  LogFixture f;
+  auto log = f.Open();
+  // A record count that disagrees with the records, under a valid CRC: a
+  // framing error every origin that produces must refuse.
+  std::string miscounted = MakeBatch(2, "m", 0);
+  StoreBE32(miscounted.data() + record::kRecordsCountPos, 3);
+  record::testing::FixCrc(&miscounted);
+  for (AppendOrigin origin : {AppendOrigin::kClient, AppendOrigin::kLocalProducer}) {
+    absl::StatusOr<LogAppendInfo> info = log->AppendAsLeader(miscounted, 0, origin);
+    CHECK(ErrorCodeOf(info.status()) == ErrorCode::kCorruptMessage);
+  }
+  // Bytes that are not a batch: refused by the header checks either way.
+  CHECK(ErrorCodeOf(log->AppendAsLeader("not a batch at all", 0, AppendOrigin::kLocalProducer)
+                        .status()) == ErrorCode::kCorruptMessage);
+  CHECK(log->log_end_offset() == Offset(0));
+  // A CRC the batch's builder did not write is the one thing not recomputed
+  // for kLocalProducer (its RecordBatchBuilder just computed it); a produce
+  // request (kClient) still gets CORRUPT_MESSAGE for it.
+  std::string bad_crc = MakeBatch(1, "c", 0);
+  bad_crc[record::kCrcPos] ^= 0x01;
+  CHECK(ErrorCodeOf(log->AppendAsLeader(bad_crc, 0, AppendOrigin::kClient).status()) ==
+        ErrorCode::kCorruptMessage);
+  CHECK(log->AppendAsLeader(bad_crc, 0, AppendOrigin::kLocalProducer).ok());
 }
 
 TEST_CASE("an append bigger than segment.bytes is RECORD_LIST_TOO_LARGE", "[log][errors]") {
