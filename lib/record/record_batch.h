@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -160,6 +161,22 @@ struct RecordBatchOptions {
 class RecordBatchBuilder {
  public:
   explicit RecordBatchBuilder(RecordBatchOptions options = {});
+  // A moved-from builder is empty again, with the same options: it may be
+  // appended to and built like a new one.
+  RecordBatchBuilder(RecordBatchBuilder&& other) noexcept
+      : RecordBatchBuilder(other.options_) {
+    Swap(other);
+  }
+  RecordBatchBuilder& operator=(RecordBatchBuilder&& other) noexcept {
+    if (this != &other) {
+      RecordBatchBuilder fresh(other.options_);
+      Swap(other);
+      other.Swap(fresh);
+    }
+    return *this;
+  }
+  RecordBatchBuilder(const RecordBatchBuilder&) = delete;
+  RecordBatchBuilder& operator=(const RecordBatchBuilder&) = delete;
 
   void Append(int64_t timestamp, std::optional<std::string_view> key,
               std::optional<std::string_view> value, absl::Span<const RecordHeader> headers = {});
@@ -210,8 +227,8 @@ class RecordBatchBuilder {
   // Returns where `total` more bytes go, after the size_ bytes written.
   // Inline fast path: once per record on the producer's path.
   char* Grow(size_t total) {
-    // Not records_.size() - size_: a moved-from builder keeps size_ while its
-    // buffer is emptied, and must stay memory-safe if used again.
+    // Not records_.size() - size_, which would wrap if size_ ever exceeded
+    // the buffer.
     if (size_ + total <= records_.size()) {
       char* p = records_.data() + size_;
       size_ += total;
@@ -221,6 +238,15 @@ class RecordBatchBuilder {
   }
   char* GrowSlow(size_t total);
   static constexpr size_t kFillStep = 2048;
+  void Swap(RecordBatchBuilder& other) noexcept {
+    std::swap(options_, other.options_);
+    records_.swap(other.records_);
+    std::swap(size_, other.size_);
+    std::swap(num_records_, other.num_records_);
+    std::swap(base_timestamp_, other.base_timestamp_);
+    std::swap(max_timestamp_, other.max_timestamp_);
+    std::swap(last_offset_, other.last_offset_);
+  }
 
   // Room for the batch header, then the encoded records, uncompressed:
   // size_ bytes written, zeros after them.

@@ -477,5 +477,44 @@ TEST_CASE("golden bytes: null key, null value, a header with a null value", "[re
   CHECK(U8(b, 61) == 0x12);  // 9 bytes
 }
 
+TEST_CASE("a moved-from builder starts over, with the same options", "[record][builder]") {
+  RecordBatchOptions options;
+  options.base_offset = 100;
+  options.compression = CompressionType::kLz4;
+  RecordBatchBuilder a(options);
+  a.Append(1000, "k1", "v1");
+  a.Append(1001, "k2", "v2");
+  RecordBatchBuilder b(std::move(a));
+  // The source holds nothing, and is usable: a one-record batch at the same
+  // base offset, compressed the same way.
+  CHECK(a.empty());  // NOLINT(bugprone-use-after-move): the contract under test
+  CHECK(a.EstimatedSizeInBytes() == kBatchHeaderSize);
+  a.Append(2000, std::nullopt, std::string(3000, 'z'));
+  const std::string again = BuildOrDie(a);
+  std::vector<OwnedRecord> records = ReadAllRecords(again);
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].offset == 100);
+  CHECK(records[0].timestamp == 2000);
+  CHECK(records[0].value == std::string(3000, 'z'));
+  CHECK(RecordBatchView::Parse(again)->compression() == CompressionType::kLz4);
+  // The destination has the two records.
+  records = ReadAllRecords(BuildOrDie(b));
+  REQUIRE(records.size() == 2);
+  CHECK(records[1].offset == 101);
+  CHECK(records[1].value == "v2");
+
+  // Move assignment over a builder with records: they are dropped.
+  RecordBatchBuilder c(options);
+  c.Append(3000, "x", "y");
+  RecordBatchBuilder d;
+  d.Append(4000, "old", "old");
+  d = std::move(c);
+  CHECK(c.empty());  // NOLINT(bugprone-use-after-move)
+  records = ReadAllRecords(BuildOrDie(d));
+  REQUIRE(records.size() == 1);
+  CHECK(records[0].key == "x");
+  CHECK(records[0].offset == 100);
+}
+
 }  // namespace
 }  // namespace samsa::record
