@@ -749,6 +749,19 @@ class HeldSender {
 };
 thread_local bool HeldSender::sending_thread_ = false;
 
+// A linger.ms=0 producer whose sender is held (HeldSender on topic "a"),
+// and an idle topic "b".
+struct HeldSenderFixture {
+  static std::unique_ptr<Producer> TopicsAndProducer(ProducerFixture& f) {
+    f.Topic("a", 1);
+    f.Topic("b", 1);
+    return f.MakeProducer();  // linger.ms=0
+  }
+  ProducerFixture f;
+  std::unique_ptr<Producer> producer = TopicsAndProducer(f);
+  HeldSender held{f, producer.get(), "a"};
+};
+
 void SpinFor(std::chrono::microseconds d) {
   const auto start = std::chrono::steady_clock::now();
   while (std::chrono::steady_clock::now() - start < d) {
@@ -757,11 +770,10 @@ void SpinFor(std::chrono::microseconds d) {
 
 TEST_CASE("with linger.ms=0 a Send after a pause ships itself while the sender is busy",
           "[producer][direct]") {
-  ProducerFixture f;
-  f.Topic("a", 1);
-  f.Topic("b", 1);
-  auto producer = f.MakeProducer();  // linger.ms=0
-  HeldSender held(f, producer.get(), "a");
+  HeldSenderFixture h;
+  ProducerFixture& f = h.f;
+  Producer* producer = h.producer.get();
+  HeldSender& held = h.held;
   // 200 us after the last send (kDirectSendGapNs is 5 us) the caller is not
   // in a hot loop: its record goes at once, from this thread, though the
   // sender is not asleep. The futures are checked before the sender is
@@ -784,11 +796,10 @@ TEST_CASE("with linger.ms=0 a Send after a pause ships itself while the sender i
 
 TEST_CASE("with linger.ms=0 back-to-back Sends ship what the busy sender leaves",
           "[producer][direct]") {
-  ProducerFixture f;
-  f.Topic("a", 1);
-  f.Topic("b", 1);
-  auto producer = f.MakeProducer();  // linger.ms=0
-  HeldSender held(f, producer.get(), "a");
+  HeldSenderFixture h;
+  ProducerFixture& f = h.f;
+  Producer* producer = h.producer.get();
+  HeldSender& held = h.held;
   // Sends as fast as this thread can for 2 ms. Sends under 5 us apart queue
   // for the sender, which is held; a batch it has not taken after
   // kLateSenderNs (50 us) ships from the next Send, with that Send's record
