@@ -11,9 +11,15 @@
 //                      Time is one start+stop (target for N=1: < 20 ms).
 //   BM_StartCreateTopicStop/1   the same plus CreateTopic (1 partition), as
 //                      most tests begin.
+//   BM_CreateTopic/<N>  Broker::CreateTopic of N partitions on a broker with
+//                      samsa.storage=memory (and DeleteTopic, untimed);
+//                      per_partition (seconds) should not grow with N.
 
 #include <benchmark/benchmark.h>
 
+#include <string>
+
+#include "samsa/broker.h"
 #include "samsa/logging.h"
 #include "samsa/testing/fake_kafka.h"
 
@@ -45,6 +51,37 @@ void BM_StartCreateTopicStop(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_StartCreateTopicStop)->Arg(1)->Unit(benchmark::kMillisecond);
+
+void BM_CreateTopic(benchmark::State& state) {
+  samsa::SetMinLogLevel(samsa::LogLevel::kWarning);
+  samsa::BrokerConfig config;
+  config.samsa_storage = "memory";
+  config.log_dirs = "/kafka-logs";
+  auto broker = samsa::Broker::Open(config);
+  if (!broker.ok()) {
+    state.SkipWithError(std::string(broker.status().message()).c_str());
+    return;
+  }
+  const auto partitions = static_cast<int32_t>(state.range(0));
+  int64_t n = 0;
+  for (auto _ : state) {
+    const std::string name = "t" + std::to_string(n++);
+    if (!(*broker)->CreateTopic({.name = name, .num_partitions = partitions}).ok()) {
+      state.SkipWithError("CreateTopic failed");
+      return;
+    }
+    state.PauseTiming();
+    if (!(*broker)->DeleteTopic(name).ok()) {
+      state.SkipWithError("DeleteTopic failed");
+      return;
+    }
+    state.ResumeTiming();
+  }
+  state.counters["per_partition"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * partitions,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_CreateTopic)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

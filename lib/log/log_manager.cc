@@ -148,6 +148,7 @@ absl::Status LogManager::Load() {
       for (const std::string& p : info.problems) recovery_.problems.push_back(p);
       ++recovery_.logs_loaded;
       log_dir_of_[tp] = dir;
+      ++partitions_in_dir_[dir];
       logs_[tp] = std::move(log);
       if (auto it = cleaner_offsets.find(tp); it != cleaner_offsets.end()) {
         loaded_cleaner_checkpoint_[tp] = it->second;
@@ -176,13 +177,14 @@ absl::StatusOr<std::shared_ptr<Log>> LogManager::GetOrCreateLog(const TopicParti
   MutexLock lock(&mu_);
   if (closed_) return absl::FailedPreconditionError("log manager is closed");
   if (auto it = logs_.find(tp); it != logs_.end()) return it->second;
-  // The dir holding the fewest partitions.
-  std::map<std::string, int> load;
-  for (const std::string& dir : options_.log_dirs) load[dir] = 0;
-  for (const auto& [p, dir] : log_dir_of_) ++load[dir];
+  // The dir holding the fewest partitions (the first of those tied).
+  const auto load = [&](const std::string& d) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    auto it = partitions_in_dir_.find(d);
+    return it == partitions_in_dir_.end() ? int64_t{0} : it->second;
+  };
   std::string dir = options_.log_dirs.front();
   for (const std::string& d : options_.log_dirs) {
-    if (load[d] < load[dir]) dir = d;
+    if (load(d) < load(dir)) dir = d;
   }
   Log::Options log_options;
   log_options.env = env_;
@@ -200,6 +202,7 @@ absl::StatusOr<std::shared_ptr<Log>> LogManager::GetOrCreateLog(const TopicParti
   SAMSA_RETURN_IF_ERROR(env_->SyncDir(dir));
   std::shared_ptr<Log> result = *std::move(log);
   log_dir_of_[tp] = dir;
+  ++partitions_in_dir_[dir];
   logs_[tp] = result;
   return result;
 }
@@ -223,6 +226,7 @@ absl::Status LogManager::DeleteLog(const TopicPartition& tp) {
     logs_.erase(it);
     dir = log_dir_of_[tp];
     log_dir_of_.erase(tp);
+    --partitions_in_dir_[dir];
   }
   // Stop compacting it (waits for a pass over it to stop).
   if (cleaner_ != nullptr) cleaner_->RemoveLog(tp);

@@ -111,6 +111,11 @@ class LogManager {
   std::vector<std::unique_ptr<FileLock>> locks_ ABSL_GUARDED_BY(mu_);
   std::map<TopicPartition, std::shared_ptr<Log>> logs_ ABSL_GUARDED_BY(mu_);
   std::map<TopicPartition, std::string> log_dir_of_ ABSL_GUARDED_BY(mu_);
+  // How many partitions each log dir holds (log_dir_of_ counted), kept as
+  // logs come and go: a new partition goes to the dir with the fewest, and
+  // counting them per creation made creating n partitions O(n^2) (7000 took
+  // 0.6 s on a memory broker).
+  std::map<std::string, int64_t, std::less<>> partitions_in_dir_ ABSL_GUARDED_BY(mu_);
 
   // Serialises writes of the cleaner-offset-checkpoint files.
   Mutex cleaner_checkpoint_mu_;
