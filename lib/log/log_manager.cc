@@ -253,6 +253,8 @@ absl::StatusOr<int32_t> LogManager::CleanupLogs() {
   for (const auto& [tp, log] : AllLogs()) {
     absl::StatusOr<int32_t> n = log->DeleteOldSegments();
     if (!n.ok()) {
+      // A log deleted (closed) since the list was taken: nothing to retain.
+      if (GetLog(tp) != log) continue;
       SAMSA_LOG(kWarning, "retention of {} failed: {}", tp.ToString(),
                 std::string(n.status().message()));
       continue;
@@ -268,7 +270,10 @@ absl::Status LogManager::FlushDirtyLogs() {
   for (const auto& [tp, log] : AllLogs()) {
     const LogConfig config = log->config();
     if (config.flush_ms == LogConfig::kNoLimit) continue;
-    if (now - log->last_flush_time_ms() >= config.flush_ms) result.Update(log->Flush());
+    if (now - log->last_flush_time_ms() < config.flush_ms) continue;
+    absl::Status flushed = log->Flush();
+    // A log deleted (closed) since the list was taken has nothing to flush.
+    if (!flushed.ok() && GetLog(tp) == log) result.Update(std::move(flushed));
   }
   return result;
 }
