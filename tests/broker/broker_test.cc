@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "broker/broker_test_util.h"
+#include "config/topic_config.h"
 #include "io/fault_injection_env.h"
 #include "samsa/errors.h"
 
@@ -502,6 +503,87 @@ TEST_CASE("a closed broker refuses requests", "[broker]") {
   CHECK(ErrorCodeOf(f.impl().Produce({"t", 0}, MakeBatch(1, "x", 0), 1).status()) ==
         ErrorCode::kKafkaStorageError);
   CHECK_FALSE(b.Close().ok());
+}
+
+
+// Every topic config Kafka defines, set to boundary and malformed values, at
+// creation and by alteration: each is refused with INVALID_CONFIG (nothing
+// changed) or taken, and a topic that took it still appends, reads, rolls,
+// runs retention and is deleted without a crash or a hang. Kafka's own
+// validators (ConfigDef ranges, values trimmed) decide which are taken.
+TEST_CASE("hostile topic config values are refused or leave a working topic", "[broker][config]") {
+  BrokerFixture f;
+  f.config.log_retention_check_interval_ms = 1000;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t"}).ok());
+  const std::vector<std::string> values = {
+      "0",          "-1",          "-2",    "1",    "4",           "2147483647", "2147483648",
+      "-2147483649", "9223372036854775807",  "9223372036854775808", "-9223372036854775808",
+      "",           " 5",          "5 ",    "0x10", "1.5",         "1e3",        "abc",
+      "true",       "compact",     "delete,compact", "CreateTime", "LogAppendTime", "none"};
+  int taken = 0, refused = 0, appended_ok = 0;
+  for (const std::string& key : TopicConfigNames()) {
+    for (const std::string& value : values) {
+      INFO(key << "=\"" << value << "\"");
+      const auto described = [&] {
+        std::vector<std::pair<std::string, std::string>> out;
+        auto entries = b.DescribeTopicConfigs("t");
+        REQUIRE(entries.ok());
+        for (const ConfigEntry& e : *entries) out.emplace_back(e.name, e.value);
+        return out;
+      };
+      const auto before = described();
+      const absl::Status altered = b.AlterTopicConfigs("t", {{key, value}});
+      if (!altered.ok()) {
+        CHECK(ErrorCodeOf(altered) == ErrorCode::kInvalidConfig);
+        CHECK(described() == before);
+      }
+      const absl::Status created = b.CreateTopic({.name = "c", .configs = {{key, value}}});
+      if (!created.ok()) {
+        CHECK(ErrorCodeOf(created) == ErrorCode::kInvalidConfig);
+        CHECK_FALSE(f.impl().GetPartition({"c", 0}));
+        ++refused;
+        continue;
+      }
+      ++taken;
+      // The topic works: appends (a batch may be refused as too large for a
+      // tiny max.message.bytes, with a status), reads, rolls and retention.
+      for (int i = 0; i < 3; ++i) {
+        auto appended = f.impl().Produce({"c", 0}, MakeBatch(2, "v", f.clock.NowMs()), 1);
+        if (appended.ok()) {
+          ++appended_ok;
+        } else {
+          CHECK(ErrorCodeOf(appended.status()) != ErrorCode::kUnknownServerError);
+        }
+        f.clock.Advance(absl::Hours(1));
+      }
+      const auto fetch = [&] {
+        Broker::Impl::FetchRequest request;
+        const Offset start = f.impl().GetPartition({"c", 0})->log()->log_start_offset();
+        request.partitions.push_back({{"c", 0}, start.value(), 1 << 20});
+        request.max_wait = absl::ZeroDuration();
+        auto responses = f.impl().Fetch(request);
+        REQUIRE(responses.size() == 1);
+        INFO(responses[0].status);
+        CHECK(responses[0].status.ok());
+      };
+      fetch();
+      f.clock.Advance(absl::Hours(24 * 8));
+      f.impl().AwaitBackgroundIdle();
+      fetch();
+      REQUIRE(b.DeleteTopic("c").ok());
+    }
+    // Back to the default for the next key.
+    REQUIRE(b.AlterTopicConfigs("t", {{key, std::nullopt}}).ok());
+  }
+  CHECK(taken > 0);
+  CHECK(refused > 0);
+  // Only the taken max.message.bytes values below a batch's size (0, 1, 4,
+  // " 5", "5 ") refuse these batches.
+  CHECK(appended_ok == 3 * (taken - 5));
+  // "t" still works after all of it.
+  REQUIRE(f.impl().Produce({"t", 0}, MakeBatch(2, "after", f.clock.NowMs()), 1).ok());
+  CHECK(f.FetchAll({"t", 0}).size() >= 2);
 }
 
 }  // namespace
