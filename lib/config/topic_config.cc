@@ -6,6 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_split.h"
+
 #include "config/config_reader.h"
 #include "samsa/errors.h"
 #include "util/status_macros.h"
@@ -68,6 +71,34 @@ const std::vector<std::string>& TopicConfigNames() {
   }();
   return *names;
 }
+
+namespace {
+
+// Kafka's ThrottledReplicaListValidator: split on ',', each item trimmed;
+// valid when every item is empty or <digits>:<digits>, or when the items
+// together are "*".
+bool ThrottledReplicaListValid(std::string_view value) {
+  std::string joined;
+  bool all_replicas = true;
+  const absl::string_view whole(value.data(), value.size());
+  for (absl::string_view part : absl::StrSplit(whole, ',')) {
+    const absl::string_view stripped = absl::StripAsciiWhitespace(part);
+    const std::string_view item(stripped.data(), stripped.size());
+    joined.append(item);
+    if (item.empty()) continue;
+    const size_t colon = item.find(':');
+    const auto digits = [](std::string_view d) {
+      return !d.empty() && std::all_of(d.begin(), d.end(), absl::ascii_isdigit);
+    };
+    if (colon == std::string_view::npos || !digits(item.substr(0, colon)) ||
+        !digits(item.substr(colon + 1))) {
+      all_replicas = false;
+    }
+  }
+  return all_replicas || joined == "*";
+}
+
+}  // namespace
 
 absl::StatusOr<LogConfig> ApplyTopicConfigs(const LogConfig& defaults, const Properties& overrides) {
   for (const auto& [key, value] : overrides) {
@@ -136,6 +167,17 @@ absl::StatusOr<LogConfig> ApplyTopicConfigs(const LogConfig& defaults, const Pro
                           "unclean.leader.election.enable"}) {
     bool ignored = false;
     SAMSA_RETURN_IF_ERROR(r.Bool(key, &ignored));
+  }
+  for (const char* key :
+       {"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"}) {
+    auto it = overrides.find(key);
+    if (it != overrides.end() && !ThrottledReplicaListValid(it->second)) {
+      return ConfigReader::Invalid(
+          key, it->second,
+          fmt::format("{} must be the literal '*' or a list of replicas in the following format: "
+                      "[partitionId]:[brokerId],[partitionId]:[brokerId],...",
+                      key));
+    }
   }
   return c;
 }

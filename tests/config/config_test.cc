@@ -175,6 +175,27 @@ TEST_CASE("topic configs override the broker defaults and are validated", "[conf
   CHECK(ErrorCodeOf(ApplyTopicConfigs(defaults, {{"preallocate", "maybe"}}).status()) == ErrorCode::kInvalidConfig);
 }
 
+// Kafka's ThrottledReplicaListValidator (core/src/main/scala/kafka/server/
+// ThrottledReplicaListValidator.scala): the literal '*', or comma-separated
+// [partitionId]:[brokerId] items, each trimmed; empty items pass.
+TEST_CASE("throttled replica lists are validated as Kafka validates them", "[config][topic]") {
+  const LogConfig defaults = DefaultLogConfig(*BrokerConfig::FromProperties({}));
+  for (const char* key :
+       {"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"}) {
+    for (const char* good : {"", "*", " * ", "*,", "0:1", "0:1,1:2", " 0:1 , 12:345 ", ",0:1"}) {
+      INFO(key << "=\"" << good << "\"");
+      CHECK(ApplyTopicConfigs(defaults, {{key, good}}).ok());
+    }
+    for (const char* bad :
+         {"0", "a:b", "0:1:2", "0:", ":1", "*,0:1", "**", "-1:2", "0 :1", "all"}) {
+      INFO(key << "=\"" << bad << "\"");
+      absl::StatusOr<LogConfig> c = ApplyTopicConfigs(defaults, {{key, bad}});
+      CHECK(ErrorCodeOf(c.status()) == ErrorCode::kInvalidConfig);
+      CHECK(std::string(c.status().message()).find("must be the literal '*'") != std::string::npos);
+    }
+  }
+}
+
 TEST_CASE("DescribeTopicConfig marks overrides and reports every topic config", "[config][topic]") {
   const LogConfig defaults = DefaultLogConfig(*BrokerConfig::FromProperties({}));
   const Properties overrides{{"retention.ms", "1000"}};

@@ -331,8 +331,9 @@ struct Fixture : st::BrokerFixture {
   // on (a long-poll, a rebalance wait) in growing steps. nullopt: no answer
   // within `real_budget` of real time (the handler's thread is left running,
   // so the fixture must then outlive the test).
-  std::optional<HandlerResponse> Run(const Seed& seed, const std::string& body,
-                                     std::chrono::milliseconds real_budget = std::chrono::seconds(20)) {
+  std::optional<HandlerResponse> Run(
+      const Seed& seed, const std::string& body,
+      std::chrono::milliseconds real_budget = std::chrono::seconds(20)) {
     RequestContext ctx = kt::MakeContext(server.get(), seed.handler->key, seed.version);
     auto owned = std::make_shared<std::string>(body);
     auto promise = std::make_shared<std::promise<HandlerResponse>>();
