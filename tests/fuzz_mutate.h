@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <iterator>
 #include <limits>
 #include <random>
@@ -15,6 +16,18 @@
 #include "util/endian.h"
 
 namespace samsa::testing {
+
+// A seeded fuzz test's seed and iteration count: SAMSA_FUZZ_SEED and
+// SAMSA_FUZZ_ITERATIONS when set (to replay a failure, or to run longer),
+// else the test's own defaults.
+inline uint64_t FuzzSeed(uint64_t fallback) {
+  const char* env = std::getenv("SAMSA_FUZZ_SEED");
+  return env != nullptr ? std::strtoull(env, nullptr, 0) : fallback;
+}
+inline int FuzzIterations(int fallback) {
+  const char* env = std::getenv("SAMSA_FUZZ_ITERATIONS");
+  return env != nullptr ? std::atoi(env) : fallback;
+}
 
 struct MutationOptions {
   // Half of the edited positions fall in the first `hot_prefix` bytes (a

@@ -13,6 +13,8 @@
 #include <fmt/format.h>
 #include <catch2/catch.hpp>
 
+#include "fuzz_mutate.h"
+
 #include "client/assignor_test_util.h"
 #include "client/group/partition_assignor.h"
 #include "client/group/range_assignor.h"
@@ -33,10 +35,7 @@ Flat Run(const PartitionAssignor& assignor, const PartitionsPerTopic& ppt,
 
 std::string Name(const char* prefix, int i) { return fmt::format("{}{:02d}", prefix, i); }
 
-uint64_t Seed() {
-  if (const char* env = std::getenv("SAMSA_FUZZ_SEED")) return std::strtoull(env, nullptr, 0);
-  return 20261125;
-}
+uint64_t Seed() { return samsa::testing::FuzzSeed(20261125); }
 
 // --- scenarios every assignor shares ----------------------------------------------
 

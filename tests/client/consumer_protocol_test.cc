@@ -11,6 +11,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "fuzz_mutate.h"
+
 #include "client/group/sticky_assignor.h"
 
 namespace samsa::client {
@@ -218,10 +220,8 @@ TEST_CASE("sticky assignor user data is Kafka's STICKY_ASSIGNOR_USER_DATA_V1",
 // Random structured values, encoded, then mutated: decoding never crashes; a
 // successful decode re-encodes at its version to bytes that decode the same.
 TEST_CASE("mutated consumer protocol bytes never crash the decoder", "[consumer_protocol][fuzz]") {
-  uint64_t seed = 20261125;
-  if (const char* env = std::getenv("SAMSA_FUZZ_SEED")) seed = std::strtoull(env, nullptr, 0);
-  int iterations = 3000;
-  if (const char* env = std::getenv("SAMSA_FUZZ_ITERATIONS")) iterations = std::atoi(env);
+  const uint64_t seed = samsa::testing::FuzzSeed(20261125);
+  const int iterations = samsa::testing::FuzzIterations(3000);
   std::mt19937_64 rng(seed);
   const auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<uint64_t>(n)); };
   const auto random_string = [&](int max) {

@@ -109,10 +109,8 @@ absl::Span<const uint8_t> Span(const std::string& s) {
 }
 
 TEST_CASE("mutation fuzz: request and response decoding never crashes or allocates absurdly", "[kafka][fuzz]") {
-  uint64_t seed = 0x5A115A;
-  if (const char* env = std::getenv("SAMSA_FUZZ_SEED")) seed = std::strtoull(env, nullptr, 0);
-  int iterations = 20000;
-  if (const char* env = std::getenv("SAMSA_FUZZ_ITERATIONS")) iterations = std::atoi(env);
+  const uint64_t seed = samsa::testing::FuzzSeed(0x5A115A);
+  const int iterations = samsa::testing::FuzzIterations(20000);
   const std::vector<Seed> seeds = Seeds();
 
   // Unmutated seeds decode.

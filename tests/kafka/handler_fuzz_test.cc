@@ -398,10 +398,8 @@ void CheckResponse(const Seed& seed, const HandlerResponse& r) {
 
 TEST_CASE("mutation fuzz: every handler answers a hostile request without crashing or wedging",
           "[kafka][fuzz]") {
-  uint64_t rng_seed = 0x5A115B;
-  if (const char* env = std::getenv("SAMSA_FUZZ_SEED")) rng_seed = std::strtoull(env, nullptr, 0);
-  int iterations = 3000;
-  if (const char* env = std::getenv("SAMSA_FUZZ_ITERATIONS")) iterations = std::atoi(env);
+  const uint64_t rng_seed = st::FuzzSeed(0x5A115B);
+  const int iterations = st::FuzzIterations(3000);
 
   auto fixture = std::make_unique<Fixture>();
   Fixture& f = *fixture;

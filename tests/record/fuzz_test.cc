@@ -148,10 +148,8 @@ void Mutate(std::mt19937_64& rng, std::string* b) {
 
 TEST_CASE("mutation fuzz: Parse and RecordReader never crash, and valid means consistent",
           "[record][fuzz]") {
-  uint64_t seed = 0x5A115A;
-  if (const char* env = std::getenv("SAMSA_FUZZ_SEED")) seed = std::strtoull(env, nullptr, 0);
-  int iterations = 20000;
-  if (const char* env = std::getenv("SAMSA_FUZZ_ITERATIONS")) iterations = std::atoi(env);
+  const uint64_t seed = samsa::testing::FuzzSeed(0x5A115A);
+  const int iterations = samsa::testing::FuzzIterations(20000);
   const std::vector<std::string> seeds = SeedBatches();
   std::mt19937_64 rng(seed);
   Stats stats;
