@@ -452,6 +452,24 @@ TEST_CASE("partitions are spread over several log dirs", "[broker][topics]") {
   }
   f.Reopen();
   CHECK(f.broker->DescribeTopic("t")->partitions.size() == 6);
+
+  // A new partition goes to the dir holding the fewest (the first of those
+  // tied), counting what was loaded and what was deleted.
+  const auto dir_of = [&](const std::string& partition_dir) {
+    for (const char* dir : {"/d1", "/d2", "/d3"}) {
+      if (f.env->FileExists(std::string(dir) + "/" + partition_dir)) return std::string(dir);
+    }
+    return std::string();
+  };
+  REQUIRE(f.broker->CreateTopic({.name = "x"}).ok());
+  CHECK(dir_of("x-0") == "/d1");  // 2/2/2: a tie
+  f.Reopen();
+  REQUIRE(f.broker->CreateTopic({.name = "y"}).ok());
+  CHECK(dir_of("y-0") == "/d2");  // 3/2/2 as loaded
+  REQUIRE(f.broker->DeleteTopic("x").ok());
+  REQUIRE(f.broker->DeleteTopic("y").ok());
+  REQUIRE(f.broker->CreateTopic({.name = "z"}).ok());
+  CHECK(dir_of("z-0") == "/d1");  // 2/2/2 again once both are gone
 }
 
 TEST_CASE("retention runs every log.retention.check.interval.ms on the broker clock", "[broker][background]") {
