@@ -805,15 +805,24 @@ TEST_CASE("with linger.ms=0 back-to-back Sends ship what the busy sender leaves"
   // kLateSenderNs (50 us) ships from the next Send, with that Send's record
   // in it (and a Send that is slow to come, as under a sanitizer, ships at
   // once). So every record but those of the last ~50 us is out before the
-  // sender is released.
+  // sender is released. The loop also runs until the second half of the
+  // sends spans 1 ms: a thread descheduled for the whole 2 ms (TSan on a
+  // busy machine) made one send only, or a burst at the end whose middle
+  // record was still queued.
   std::vector<RecordFuture> futures;
+  std::vector<std::chrono::steady_clock::time_point> sent;
   const auto start = std::chrono::steady_clock::now();
-  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(2)) {
+  while (true) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start >= std::chrono::milliseconds(2) && futures.size() >= 4 &&
+        now - sent[futures.size() / 2] >= std::chrono::milliseconds(1)) {
+      break;
+    }
     futures.push_back(producer->Send({.topic = "b", .partition = 0,
                                       .value = std::to_string(futures.size())}));
+    sent.push_back(std::chrono::steady_clock::now());
   }
   const size_t n = futures.size();
-  REQUIRE(n >= 2);
   const bool early_ones_shipped = futures[0].ready() && futures[1].ready() &&
                                   futures[n / 2].ready();
   held.Release();
