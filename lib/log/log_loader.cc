@@ -9,13 +9,10 @@
 #include "samsa/errors.h"
 #include "util/logging.h"
 #include "util/status_macros.h"
+#include "util/strings.h"
 
 namespace samsa {
 namespace {
-
-bool EndsWith(std::string_view s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 // "00000000000000367814.log" -> 367814; nullopt for anything else.
 std::optional<Offset> ParseSegmentName(std::string_view name, std::string_view suffix) {

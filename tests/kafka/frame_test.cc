@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "kafka/bytes_span.h"
 #include "kafka/messages/messages.h"
 #include "kafka/protocol/frame.h"
 #include "kafka/protocol/request_envelope.h"
@@ -14,10 +15,6 @@
 
 namespace samsa::kafka {
 namespace {
-
-absl::Span<const uint8_t> Span(const std::string& s) {
-  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
-}
 
 std::string Frame(const std::string& payload) {
   std::string out;

@@ -18,6 +18,7 @@
 #include <catch2/catch.hpp>
 
 #include "fuzz_mutate.h"
+#include "kafka/bytes_span.h"
 
 #include "kafka/messages/messages.h"
 #include "kafka/messages/testing.h"
@@ -102,10 +103,6 @@ std::vector<Seed> Seeds() {
 
 void Mutate(std::mt19937_64& rng, std::string* b) {
   samsa::testing::Mutate(rng, b, {.big_varints = true});
-}
-
-absl::Span<const uint8_t> Span(const std::string& s) {
-  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
 TEST_CASE("mutation fuzz: request and response decoding never crashes or allocates absurdly", "[kafka][fuzz]") {

@@ -26,6 +26,7 @@
 
 #include "broker/broker_test_util.h"
 #include "fuzz_mutate.h"
+#include "kafka/bytes_span.h"
 #include "kafka/handler_test_util.h"
 #include "kafka/messages/messages.h"
 #include "kafka/messages/testing.h"
@@ -309,10 +310,6 @@ std::vector<Seed> RealisticSeeds(int64_t now_ms) {
     AddAtEveryVersion(r, &out);
   }
   return out;
-}
-
-absl::Span<const uint8_t> Span(const std::string& s) {
-  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
 struct Fixture : st::BrokerFixture {

@@ -33,7 +33,7 @@ using testing::TestRecord;
 // Every record of the log up to the high watermark. Like a Kafka consumer,
 // the position moves past each batch's last offset (lastOffsetDelta), which a
 // cleaned batch keeps even when its last record is gone.
-std::vector<TestRecord> ReadAll(const Log& log) {
+std::vector<TestRecord> ConsumeAll(const Log& log) {
   std::vector<TestRecord> out;
   Offset next = log.log_start_offset();
   while (next < log.high_watermark()) {
@@ -185,7 +185,7 @@ struct CleanerFixture {
     return *stats;
   }
 
-  std::vector<TestRecord> All() { return ReadAll(*log); }
+  std::vector<TestRecord> All() { return ConsumeAll(*log); }
 
   // Every record read is one that was appended, at its offset.
   void CheckRecordsAreOriginals(const std::vector<TestRecord>& records) {
@@ -666,8 +666,8 @@ TEST_CASE("with compact,delete retention still deletes old segments", "[log][cle
   REQUIRE(*deleted > 0);
   REQUIRE((*log)->num_segments() < before);
   REQUIRE((*log)->log_start_offset() > Offset(0));
-  for (const auto& r : ReadAll(**log)) REQUIRE(r.offset >= (*log)->log_start_offset().value());
-  for (const auto& [k, v] : LiveKeys(ReadAll(**log))) REQUIRE(v.substr(0, 4) == "v11-");
+  for (const auto& r : ConsumeAll(**log)) REQUIRE(r.offset >= (*log)->log_start_offset().value());
+  for (const auto& [k, v] : LiveKeys(ConsumeAll(**log))) REQUIRE(v.substr(0, 4) == "v11-");
 }
 
 TEST_CASE("the cleaner checkpoint is written in Kafka's format and read back", "[log][cleaner]") {
@@ -854,7 +854,7 @@ bool CrashDuringCleaning(uint32_t seed, FaultOp op, int n) {
   }
   log->UpdateHighWatermark(log->log_end_offset());
   REQUIRE(log->Flush().ok());
-  const auto before = ReadAll(*log);
+  const auto before = ConsumeAll(*log);
   std::map<int64_t, TestRecord> original;
   for (const auto& r : before) original[r.offset] = r;
   const Offset leo = log->log_end_offset();
@@ -873,7 +873,7 @@ bool CrashDuringCleaning(uint32_t seed, FaultOp op, int n) {
   REQUIRE(log != nullptr);
   log->UpdateHighWatermark(log->log_end_offset());
   REQUIRE(log->log_end_offset() == leo);
-  const auto after = ReadAll(*log);
+  const auto after = ConsumeAll(*log);
   // Nothing invented, nothing moved, the latest value of every key kept.
   for (const auto& r : after) {
     REQUIRE(original.count(r.offset) == 1);
@@ -890,7 +890,7 @@ bool CrashDuringCleaning(uint32_t seed, FaultOp op, int n) {
   }
   // The log still cleans and takes appends.
   manager->RunCleaner();
-  REQUIRE(LatestByKey(ReadAll(*log)) == LatestByKey(before));
+  REQUIRE(LatestByKey(ConsumeAll(*log)) == LatestByKey(before));
   REQUIRE(log->AppendAsLeader(BuildBatch({{"k0", "after"}}, clock.NowMs()), 0)->first_offset == leo);
   return fired;
 }

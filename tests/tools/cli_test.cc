@@ -28,7 +28,7 @@
 namespace samsa::tools {
 namespace {
 
-constexpr char kDir[] = "/data/kafka-logs";
+constexpr char kLogDir[] = "/data/kafka-logs";
 
 struct Result {
   int rc = -1;
@@ -43,10 +43,10 @@ struct Cli {
   Cli() { SetMinLogLevel(LogLevel::kWarning); }
   ~Cli() { SetMinLogLevel(LogLevel::kInfo); }
 
-  // `samsa <command> --log-dir kDir <args...>` with `input` on stdin.
+  // `samsa <command> --log-dir kLogDir <args...>` with `input` on stdin.
   Result Run(const std::string& command, std::vector<std::string> args,
              const std::string& input = "") {
-    args.insert(args.begin(), {"--log-dir", kDir});
+    args.insert(args.begin(), {"--log-dir", kLogDir});
     return RunRaw(command, args, input);
   }
   Result RunRaw(const std::string& command, const std::vector<std::string>& args,
@@ -355,7 +355,7 @@ TEST_CASE("topics --create, --list, --describe, --alter, --delete", "[cli][topic
   CHECK(deleted.rc == 0);
   CHECK(deleted.out.empty());
   CHECK(cli.Run("topics", {"--list"}).out == "audit\n");
-  CHECK_FALSE(cli.env->FileExists(std::string(kDir) + "/orders-1"));
+  CHECK_FALSE(cli.env->FileExists(std::string(kLogDir) + "/orders-1"));
 }
 
 TEST_CASE("topics errors: unknown topics, duplicates, bad configs, usage", "[cli][topics]") {
@@ -449,7 +449,7 @@ TEST_CASE("produce and consume usage errors name the flag", "[cli]") {
     CHECK(r.rc == kUsageExit);
     CHECK_THAT(r.err, Catch::StartsWith("samsa produce: ") && Catch::Contains(message));
   }
-  CHECK_FALSE(cli.env->FileExists(kDir));  // nothing opened
+  CHECK_FALSE(cli.env->FileExists(kLogDir));  // nothing opened
   Result no_topic = cli.Run("consume", {});
   CHECK(no_topic.rc == kUsageExit);
   CHECK(no_topic.err == "samsa consume: missing required option --topic\n");
@@ -461,7 +461,7 @@ TEST_CASE("produce and consume usage errors name the flag", "[cli]") {
 TEST_CASE("produce --acks and --compression-type reach the stored batches", "[cli]") {
   Cli cli;
   cli.Produce("t", "a\nb\n", {"--compression-type", "gzip", "--acks", "1"});
-  Result dump = cli.RunRaw("dump-log", {"--files", std::string(kDir) + "/t-0/00000000000000000000.log"});
+  Result dump = cli.RunRaw("dump-log", {"--files", std::string(kLogDir) + "/t-0/00000000000000000000.log"});
   INFO(dump.err);
   REQUIRE(dump.rc == 0);
   CHECK_THAT(dump.out, Catch::Contains("compresscodec: gzip"));
@@ -475,10 +475,10 @@ TEST_CASE("each command closes its broker: a reopened dir is clean and keeps the
   Cli cli;
   cli.Produce("t", "a\nb\n", {"--partitions", "2", "--partition", "1"});
   CHECK(cli.Produce("t", "c\n", {"--partition", "1"}).lines == Lines{"t-1@2"});
-  CHECK(cli.env->FileExists(std::string(kDir) + "/.kafka_cleanshutdown"));
+  CHECK(cli.env->FileExists(std::string(kLogDir) + "/.kafka_cleanshutdown"));
   {
     BrokerConfig config;
-    config.log_dirs = kDir;
+    config.log_dirs = kLogDir;
     auto broker = Broker::Open(config, BrokerOptions{cli.env.get(), &cli.clock});
     REQUIRE(broker.ok());
     CHECK((*broker)->recovery_info().clean_shutdown);
@@ -504,7 +504,7 @@ TEST_CASE("groups lists groups and describes committed offsets and lag from __co
   {
     // A group commits 3 of orders-0's 10 records; the broker closes.
     BrokerConfig config;
-    config.log_dirs = kDir;
+    config.log_dirs = kLogDir;
     auto broker = Broker::Open(config, BrokerOptions{cli.env.get(), &cli.clock});
     REQUIRE(broker.ok());
     REQUIRE((*broker)->CreateTopic({.name = "orders", .num_partitions = 2}).ok());

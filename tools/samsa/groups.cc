@@ -14,7 +14,7 @@
 namespace samsa::tools {
 namespace {
 
-using Action = GroupsOptions::Action;
+using GroupsAction = GroupsOptions::Action;
 
 // Kafka's tool left-pads nothing: each cell is "%-<width>s", cells joined by
 // one space, the last column unpadded.
@@ -100,7 +100,7 @@ int Describe(Broker* broker, const GroupsOptions& o, std::ostream& out, std::ost
 int Groups(Env* env, const GroupsOptions& o, std::ostream& out, std::ostream& err) {
   return WithLogDir(env, o.log_dir, /*must_exist=*/true, err, [&](Broker* broker) -> int {
     switch (o.action) {
-      case Action::kList: {
+      case GroupsAction::kList: {
         absl::StatusOr<std::vector<ConsumerGroupListing>> groups = broker->ListGroups();
         if (!groups.ok()) {
           err << "Error: " << Message(groups.status()) << "\n";
@@ -109,9 +109,9 @@ int Groups(Env* env, const GroupsOptions& o, std::ostream& out, std::ostream& er
         for (const ConsumerGroupListing& g : *groups) out << g.group_id << "\n";
         return 0;
       }
-      case Action::kDescribe:
+      case GroupsAction::kDescribe:
         return Describe(broker, o, out, err);
-      case Action::kDelete: {
+      case GroupsAction::kDelete: {
         absl::Status s = broker->DeleteGroup(o.group);
         if (!s.ok()) {
           err << fmt::format("Error: Deletion of group '{}' failed: {}\n", o.group, Message(s));
@@ -120,7 +120,7 @@ int Groups(Env* env, const GroupsOptions& o, std::ostream& out, std::ostream& er
         out << fmt::format("Deletion of requested consumer groups ('{}') was successful.\n", o.group);
         return 0;
       }
-      case Action::kNone:
+      case GroupsAction::kNone:
         break;
     }
     return 1;
@@ -131,7 +131,7 @@ bool ParseGroupsArgs(const std::vector<std::string>& args, GroupsOptions* option
                      std::ostream& err) {
   ArgCursor a("groups", args, err);
   int actions = 0;
-  const auto action = [&](Action which) {
+  const auto action = [&](GroupsAction which) {
     ++actions;
     options->action = which;
     return a.NoValue();
@@ -141,11 +141,11 @@ bool ParseGroupsArgs(const std::vector<std::string>& args, GroupsOptions* option
     if (a.Is("--log-dir")) {
       ok = a.Value(&options->log_dir);
     } else if (a.Is("--list")) {
-      ok = action(Action::kList);
+      ok = action(GroupsAction::kList);
     } else if (a.Is("--describe")) {
-      ok = action(Action::kDescribe);
+      ok = action(GroupsAction::kDescribe);
     } else if (a.Is("--delete")) {
-      ok = action(Action::kDelete);
+      ok = action(GroupsAction::kDelete);
     } else if (a.Is("--group")) {
       ok = a.Value(&options->group);
     } else if (a.Is("--members")) {
@@ -163,10 +163,10 @@ bool ParseGroupsArgs(const std::vector<std::string>& args, GroupsOptions* option
     return a.Error("Command must include exactly one action: --list, --describe or --delete");
   }
   if (options->log_dir.empty()) return a.Error("missing required option --log-dir");
-  if (options->action != Action::kList && options->group.empty()) {
+  if (options->action != GroupsAction::kList && options->group.empty()) {
     return a.Error("missing required option --group");
   }
-  if ((options->members || options->state) && options->action != Action::kDescribe) {
+  if ((options->members || options->state) && options->action != GroupsAction::kDescribe) {
     return a.Error("options --members and --state can only be used with --describe");
   }
   if (options->members && options->state) {

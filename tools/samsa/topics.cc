@@ -16,7 +16,7 @@
 namespace samsa::tools {
 namespace {
 
-using Action = TopicsOptions::Action;
+using TopicsAction = TopicsOptions::Action;
 
 constexpr std::string_view kErrorHeading = "Error while executing topic command : ";
 
@@ -79,7 +79,7 @@ int Describe(Broker* broker, const std::string& name, std::ostream& out, std::os
 }
 
 int Run(Broker* broker, const TopicsOptions& o, std::ostream& out, std::ostream& err) {
-  if (o.action == Action::kCreate) {
+  if (o.action == TopicsAction::kCreate) {
     NewTopic topic;
     topic.name = *o.topic;
     topic.num_partitions = o.partitions.value_or(-1);
@@ -95,29 +95,29 @@ int Run(Broker* broker, const TopicsOptions& o, std::ostream& out, std::ostream&
   }
   absl::StatusOr<std::vector<std::string>> topics = SelectTopics(broker, o);
   if (!topics.ok()) return Fail(err, Message(topics.status()));
-  if (topics->empty() && o.topic && !o.if_exists && o.action != Action::kList) {
+  if (topics->empty() && o.topic && !o.if_exists && o.action != TopicsAction::kList) {
     return Fail(err, fmt::format("Topic '{}' does not exist as expected", *o.topic));
   }
   int rc = 0;
   for (const std::string& name : *topics) {
     int one = 0;
     switch (o.action) {
-      case Action::kList:
+      case TopicsAction::kList:
         out << name << "\n";
         break;
-      case Action::kDescribe:
+      case TopicsAction::kDescribe:
         one = Describe(broker, name, out, err);
         break;
-      case Action::kAlter:
+      case TopicsAction::kAlter:
         if (absl::Status s = broker->CreatePartitions(name, *o.partitions); !s.ok()) {
           one = Fail(err, Message(s));
         }
         break;
-      case Action::kDelete:
+      case TopicsAction::kDelete:
         if (absl::Status s = broker->DeleteTopic(name); !s.ok()) one = Fail(err, Message(s));
         break;
-      case Action::kNone:
-      case Action::kCreate:
+      case TopicsAction::kNone:
+      case TopicsAction::kCreate:
         break;
     }
     if (one != 0) rc = one;
@@ -128,7 +128,7 @@ int Run(Broker* broker, const TopicsOptions& o, std::ostream& out, std::ostream&
 }  // namespace
 
 int Topics(Env* env, const TopicsOptions& options, std::ostream& out, std::ostream& err) {
-  return WithLogDir(env, options.log_dir, /*must_exist=*/options.action != Action::kCreate, err,
+  return WithLogDir(env, options.log_dir, /*must_exist=*/options.action != TopicsAction::kCreate, err,
                     [&](Broker* broker) { return Run(broker, options, out, err); }, kErrorHeading);
 }
 
@@ -136,7 +136,7 @@ bool ParseTopicsArgs(const std::vector<std::string>& args, TopicsOptions* option
                      std::ostream& err) {
   ArgCursor a("topics", args, err);
   int actions = 0;
-  const auto action = [&](Action which) {
+  const auto action = [&](TopicsAction which) {
     ++actions;
     options->action = which;
     return a.NoValue();
@@ -147,15 +147,15 @@ bool ParseTopicsArgs(const std::vector<std::string>& args, TopicsOptions* option
     if (a.Is("--log-dir")) {
       ok = a.Value(&options->log_dir);
     } else if (a.Is("--list")) {
-      ok = action(Action::kList);
+      ok = action(TopicsAction::kList);
     } else if (a.Is("--describe")) {
-      ok = action(Action::kDescribe);
+      ok = action(TopicsAction::kDescribe);
     } else if (a.Is("--create")) {
-      ok = action(Action::kCreate);
+      ok = action(TopicsAction::kCreate);
     } else if (a.Is("--alter")) {
-      ok = action(Action::kAlter);
+      ok = action(TopicsAction::kAlter);
     } else if (a.Is("--delete")) {
-      ok = action(Action::kDelete);
+      ok = action(TopicsAction::kDelete);
     } else if (a.Is("--topic")) {
       ok = a.Value(&options->topic.emplace());
     } else if (a.Is("--partitions")) {
@@ -184,15 +184,15 @@ bool ParseTopicsArgs(const std::vector<std::string>& args, TopicsOptions* option
         "--delete");
   }
   if (options->log_dir.empty()) return a.Error("missing required option --log-dir");
-  const Action act = options->action;
-  const bool creating = act == Action::kCreate;
-  if ((creating || act == Action::kAlter || act == Action::kDelete) && !options->topic) {
+  const TopicsAction act = options->action;
+  const bool creating = act == TopicsAction::kCreate;
+  if ((creating || act == TopicsAction::kAlter || act == TopicsAction::kDelete) && !options->topic) {
     return a.Error("missing required option --topic");
   }
-  if (options->partitions && !creating && act != Action::kAlter) {
+  if (options->partitions && !creating && act != TopicsAction::kAlter) {
     return a.Error("option --partitions can only be used with --create or --alter");
   }
-  if (act == Action::kAlter && !options->partitions) {
+  if (act == TopicsAction::kAlter && !options->partitions) {
     return a.Error("--alter needs --partitions (the new partition count)");
   }
   if (options->replication_factor && !creating) {
@@ -204,8 +204,8 @@ bool ParseTopicsArgs(const std::vector<std::string>& args, TopicsOptions* option
   if (if_not_exists_given && !creating) {
     return a.Error("option --if-not-exists can only be used with --create");
   }
-  if (if_exists_given && act != Action::kDescribe && act != Action::kAlter &&
-      act != Action::kDelete) {
+  if (if_exists_given && act != TopicsAction::kDescribe && act != TopicsAction::kAlter &&
+      act != TopicsAction::kDelete) {
     return a.Error("option --if-exists can only be used with --describe, --alter or --delete");
   }
   return true;

@@ -656,9 +656,7 @@ def gen_group(group, msgs, out_dir):
     c = [LICENSE_NOTE, "#include \"kafka/messages/%s.h\"" % group, "",
          "#include <algorithm>", "#include <cstddef>", "",
          "#include \"kafka/protocol/codec_support.h\"", "",
-         "namespace samsa::kafka {", "namespace {", "",
-         "// Arrays reserve at most this many elements before reading them.",
-         "constexpr size_t kMaxReserve = 1024;", ""]
+         "namespace samsa::kafka {", "namespace {", ""]
     for m in msgs:
         for s in m.structs:
             s.qualified = "%s::%s" % (m.name, s.name)

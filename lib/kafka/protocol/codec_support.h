@@ -4,6 +4,7 @@
 // Thread-safety: pure functions over the Writers passed in.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -14,6 +15,10 @@
 #include "kafka/protocol/writer.h"
 
 namespace samsa::kafka {
+
+// Arrays reserve at most this many elements before reading them: a count read
+// off the wire is checked against the bytes left, not trusted for memory.
+inline constexpr size_t kMaxReserve = 1024;
 
 // Writes tag, size and the bytes of `value` (a Writer the field was encoded
 // into) to `writer`, carrying over an error recorded in `value`.

@@ -21,6 +21,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace alter_configs_handler {
 
 using Request = AlterConfigsRequest;
 using Response = AlterConfigsResponse;
@@ -60,8 +63,12 @@ Response Handle(const RequestContext& ctx, Request& request) {
   return response;
 }
 
+}  // namespace alter_configs_handler
 }  // namespace
 
-ApiHandler AlterConfigsHandler() { return TypedHandler<Request, Response>(0, 2, Handle); }
+ApiHandler AlterConfigsHandler() {
+  using namespace alter_configs_handler;
+  return TypedHandler<Request, Response>(0, 2, Handle);
+}
 
 }  // namespace samsa::kafka

@@ -24,6 +24,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace create_partitions_handler {
 
 using Request = CreatePartitionsRequest;
 using Response = CreatePartitionsResponse;
@@ -103,8 +106,12 @@ Response Handle(const RequestContext& ctx, Request& request) {
   return response;
 }
 
+}  // namespace create_partitions_handler
 }  // namespace
 
-ApiHandler CreatePartitionsHandler() { return TypedHandler<Request, Response>(0, 3, Handle); }
+ApiHandler CreatePartitionsHandler() {
+  using namespace create_partitions_handler;
+  return TypedHandler<Request, Response>(0, 3, Handle);
+}
 
 }  // namespace samsa::kafka

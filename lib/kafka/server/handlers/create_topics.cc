@@ -34,6 +34,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace create_topics_handler {
 
 using Request = CreateTopicsRequest;
 using Response = CreateTopicsResponse;
@@ -178,8 +181,12 @@ Response Handle(const RequestContext& ctx, Request& request) {
   return response;
 }
 
+}  // namespace create_topics_handler
 }  // namespace
 
-ApiHandler CreateTopicsHandler() { return TypedHandler<Request, Response>(0, 7, Handle); }
+ApiHandler CreateTopicsHandler() {
+  using namespace create_topics_handler;
+  return TypedHandler<Request, Response>(0, 7, Handle);
+}
 
 }  // namespace samsa::kafka

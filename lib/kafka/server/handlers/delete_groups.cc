@@ -12,6 +12,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace delete_groups_handler {
 
 DeleteGroupsResponse Handle(const RequestContext& ctx, DeleteGroupsRequest& req) {
   std::vector<std::string> names;
@@ -32,9 +35,11 @@ DeleteGroupsResponse Handle(const RequestContext& ctx, DeleteGroupsRequest& req)
   return resp;
 }
 
+}  // namespace delete_groups_handler
 }  // namespace
 
 ApiHandler DeleteGroupsHandler() {
+  using namespace delete_groups_handler;
   return TypedHandler<DeleteGroupsRequest, DeleteGroupsResponse>(0, 2, Handle);
 }
 

@@ -9,6 +9,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace delete_records_handler {
 
 using Request = DeleteRecordsRequest;
 using Response = DeleteRecordsResponse;
@@ -32,8 +35,12 @@ Response Handle(const RequestContext& ctx, Request& request) {
   return response;
 }
 
+}  // namespace delete_records_handler
 }  // namespace
 
-ApiHandler DeleteRecordsHandler() { return TypedHandler<Request, Response>(0, 2, Handle); }
+ApiHandler DeleteRecordsHandler() {
+  using namespace delete_records_handler;
+  return TypedHandler<Request, Response>(0, 2, Handle);
+}
 
 }  // namespace samsa::kafka

@@ -16,6 +16,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace delete_topics_handler {
 
 using Request = DeleteTopicsRequest;
 using Response = DeleteTopicsResponse;
@@ -69,8 +72,12 @@ Response Handle(const RequestContext& ctx, Request& request) {
   return response;
 }
 
+}  // namespace delete_topics_handler
 }  // namespace
 
-ApiHandler DeleteTopicsHandler() { return TypedHandler<Request, Response>(0, 6, Handle); }
+ApiHandler DeleteTopicsHandler() {
+  using namespace delete_topics_handler;
+  return TypedHandler<Request, Response>(0, 6, Handle);
+}
 
 }  // namespace samsa::kafka

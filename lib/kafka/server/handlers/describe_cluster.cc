@@ -9,6 +9,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace describe_cluster_handler {
 
 using Response = DescribeClusterResponse;
 
@@ -33,9 +36,11 @@ Response HandleDescribeCluster(const RequestContext& ctx, DescribeClusterRequest
   return response;
 }
 
+}  // namespace describe_cluster_handler
 }  // namespace
 
 ApiHandler DescribeClusterHandler() {
+  using namespace describe_cluster_handler;
   return TypedHandler<DescribeClusterRequest, DescribeClusterResponse>(0, 0, HandleDescribeCluster);
 }
 

@@ -27,6 +27,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace describe_configs_handler {
 
 using Request = DescribeConfigsRequest;
 using Response = DescribeConfigsResponse;
@@ -98,8 +101,12 @@ Response Handle(const RequestContext& ctx, Request& request) {
   return response;
 }
 
+}  // namespace describe_configs_handler
 }  // namespace
 
-ApiHandler DescribeConfigsHandler() { return TypedHandler<Request, Response>(0, 4, Handle); }
+ApiHandler DescribeConfigsHandler() {
+  using namespace describe_configs_handler;
+  return TypedHandler<Request, Response>(0, 4, Handle);
+}
 
 }  // namespace samsa::kafka

@@ -18,6 +18,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace describe_groups_handler {
 
 // Kafka's AclOperation codes (READ 3, DELETE 6, DESCRIBE 8) as a bit field.
 constexpr int32_t kGroupOperations = (1 << 3) | (1 << 6) | (1 << 8);
@@ -62,9 +65,11 @@ DescribeGroupsResponse Handle(const RequestContext& ctx, DescribeGroupsRequest& 
   return resp;
 }
 
+}  // namespace describe_groups_handler
 }  // namespace
 
 ApiHandler DescribeGroupsHandler() {
+  using namespace describe_groups_handler;
   return TypedHandler<DescribeGroupsRequest, DescribeGroupsResponse>(0, 5, Handle);
 }
 

@@ -67,6 +67,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace fetch_handler {
 
 using Response = FetchResponse;
 
@@ -343,8 +346,12 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   return response;
 }
 
+}  // namespace fetch_handler
 }  // namespace
 
-ApiHandler FetchHandler() { return TypedHandler<FetchRequest, FetchResponse>(4, 15, HandleFetch); }
+ApiHandler FetchHandler() {
+  using namespace fetch_handler;
+  return TypedHandler<FetchRequest, FetchResponse>(4, 15, HandleFetch);
+}
 
 }  // namespace samsa::kafka

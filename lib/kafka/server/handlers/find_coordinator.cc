@@ -23,6 +23,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace find_coordinator_handler {
 
 constexpr int8_t kGroupKeyType = 0;
 constexpr int8_t kTransactionKeyType = 1;
@@ -113,9 +116,11 @@ FindCoordinatorResponse Handle(const RequestContext& ctx, FindCoordinatorRequest
   return resp;
 }
 
+}  // namespace find_coordinator_handler
 }  // namespace
 
 ApiHandler FindCoordinatorHandler() {
+  using namespace find_coordinator_handler;
   return TypedHandler<FindCoordinatorRequest, FindCoordinatorResponse>(0, 4, Handle);
 }
 

@@ -9,6 +9,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace heartbeat_handler {
 
 HeartbeatResponse Handle(const RequestContext& ctx, HeartbeatRequest& req) {
   HeartbeatResponse resp;
@@ -26,9 +29,11 @@ HeartbeatResponse Handle(const RequestContext& ctx, HeartbeatRequest& req) {
   return resp;
 }
 
+}  // namespace heartbeat_handler
 }  // namespace
 
 ApiHandler HeartbeatHandler() {
+  using namespace heartbeat_handler;
   return TypedHandler<HeartbeatRequest, HeartbeatResponse>(0, 4, Handle);
 }
 

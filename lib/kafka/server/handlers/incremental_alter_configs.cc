@@ -25,6 +25,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace incremental_alter_configs_handler {
 
 using Request = IncrementalAlterConfigsRequest;
 using Response = IncrementalAlterConfigsResponse;
@@ -132,8 +135,12 @@ Response Handle(const RequestContext& ctx, Request& request) {
   return response;
 }
 
+}  // namespace incremental_alter_configs_handler
 }  // namespace
 
-ApiHandler IncrementalAlterConfigsHandler() { return TypedHandler<Request, Response>(0, 1, Handle); }
+ApiHandler IncrementalAlterConfigsHandler() {
+  using namespace incremental_alter_configs_handler;
+  return TypedHandler<Request, Response>(0, 1, Handle);
+}
 
 }  // namespace samsa::kafka

@@ -20,6 +20,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace init_producer_id_handler {
 
 using Response = InitProducerIdResponse;
 
@@ -48,9 +51,11 @@ Response HandleInitProducerId(const RequestContext& ctx, InitProducerIdRequest& 
   return response;
 }
 
+}  // namespace init_producer_id_handler
 }  // namespace
 
 ApiHandler InitProducerIdHandler() {
+  using namespace init_producer_id_handler;
   return TypedHandler<InitProducerIdRequest, InitProducerIdResponse>(0, 4, HandleInitProducerId);
 }
 

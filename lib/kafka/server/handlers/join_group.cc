@@ -22,6 +22,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace join_group_handler {
 
 JoinGroupResponse ToWire(const group::JoinGroupResponse& r, int16_t version) {
   JoinGroupResponse resp;
@@ -73,9 +76,11 @@ void Handle(const RequestContext& ctx, JoinGroupRequest req,
       [version, done = std::move(done)](group::JoinGroupResponse r) { done(ToWire(r, version)); });
 }
 
+}  // namespace join_group_handler
 }  // namespace
 
 ApiHandler JoinGroupHandler() {
+  using namespace join_group_handler;
   return AsyncTypedHandler<JoinGroupRequest, JoinGroupResponse>(0, 9, Handle);
 }
 

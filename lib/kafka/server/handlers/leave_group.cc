@@ -13,6 +13,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace leave_group_handler {
 
 LeaveGroupResponse Handle(const RequestContext& ctx, LeaveGroupRequest& req) {
   const int16_t version = ctx.api_version();
@@ -54,9 +57,11 @@ LeaveGroupResponse Handle(const RequestContext& ctx, LeaveGroupRequest& req) {
   return resp;
 }
 
+}  // namespace leave_group_handler
 }  // namespace
 
 ApiHandler LeaveGroupHandler() {
+  using namespace leave_group_handler;
   return TypedHandler<LeaveGroupRequest, LeaveGroupResponse>(0, 5, Handle);
 }
 

@@ -22,6 +22,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace list_groups_handler {
 
 constexpr std::string_view kClassicGroupType = "classic";
 
@@ -61,9 +64,11 @@ ListGroupsResponse Handle(const RequestContext& ctx, ListGroupsRequest& req) {
   return resp;
 }
 
+}  // namespace list_groups_handler
 }  // namespace
 
 ApiHandler ListGroupsHandler() {
+  using namespace list_groups_handler;
   return TypedHandler<ListGroupsRequest, ListGroupsResponse>(0, 5, Handle);
 }
 

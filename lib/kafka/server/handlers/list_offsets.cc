@@ -19,6 +19,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace list_offsets_handler {
 
 using Response = ListOffsetsResponse;
 
@@ -69,9 +72,11 @@ Response HandleListOffsets(const RequestContext& ctx, ListOffsetsRequest& reques
   return response;
 }
 
+}  // namespace list_offsets_handler
 }  // namespace
 
 ApiHandler ListOffsetsHandler() {
+  using namespace list_offsets_handler;
   return TypedHandler<ListOffsetsRequest, ListOffsetsResponse>(1, 7, HandleListOffsets);
 }
 

@@ -22,6 +22,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace metadata_handler {
 
 using Response = MetadataResponse;
 
@@ -133,9 +136,11 @@ Response HandleMetadata(const RequestContext& ctx, MetadataRequest& request) {
   return response;
 }
 
+}  // namespace metadata_handler
 }  // namespace
 
 ApiHandler MetadataHandler() {
+  using namespace metadata_handler;
   return TypedHandler<MetadataRequest, MetadataResponse>(0, 12, HandleMetadata);
 }
 

@@ -17,6 +17,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace offset_commit_handler {
 
 OffsetCommitResponse Handle(const RequestContext& ctx, OffsetCommitRequest& req) {
   const int16_t version = ctx.api_version();
@@ -67,9 +70,11 @@ OffsetCommitResponse Handle(const RequestContext& ctx, OffsetCommitRequest& req)
   return resp;
 }
 
+}  // namespace offset_commit_handler
 }  // namespace
 
 ApiHandler OffsetCommitHandler() {
+  using namespace offset_commit_handler;
   return TypedHandler<OffsetCommitRequest, OffsetCommitResponse>(0, 9, Handle);
 }
 

@@ -24,6 +24,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace offset_fetch_handler {
 
 // One group's offsets from the coordinator (or the group-level error).
 group::OffsetFetchResponse FetchGroup(const CoordinatorOrError& groups,
@@ -132,9 +135,11 @@ OffsetFetchResponse Handle(const RequestContext& ctx, OffsetFetchRequest& req) {
   return ctx.api_version() >= 8 ? HandleGroups(ctx, req, groups) : HandleOne(ctx, req, groups);
 }
 
+}  // namespace offset_fetch_handler
 }  // namespace
 
 ApiHandler OffsetFetchHandler() {
+  using namespace offset_fetch_handler;
   return TypedHandler<OffsetFetchRequest, OffsetFetchResponse>(0, 8, Handle);
 }
 

@@ -30,6 +30,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace offset_for_leader_epoch_handler {
 
 using Response = OffsetForLeaderEpochResponse;
 
@@ -132,9 +135,11 @@ Response HandleOffsetForLeaderEpoch(const RequestContext& ctx,
   return response;
 }
 
+}  // namespace offset_for_leader_epoch_handler
 }  // namespace
 
 ApiHandler OffsetForLeaderEpochHandler() {
+  using namespace offset_for_leader_epoch_handler;
   return TypedHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse>(
       0, 4, HandleOffsetForLeaderEpoch);
 }

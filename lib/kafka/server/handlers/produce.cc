@@ -36,6 +36,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace produce_handler {
 
 using Response = ProduceResponse;
 
@@ -201,9 +204,11 @@ Response HandleProduce(const RequestContext& ctx, ProduceRequest& request, absl:
   return response;
 }
 
+}  // namespace produce_handler
 }  // namespace
 
 ApiHandler ProduceHandler() {
+  using namespace produce_handler;
   return ApiHandler{ApiKey::kProduce, 3, 9,
                     [](const RequestContext& ctx, absl::Span<const uint8_t> body, Respond respond) {
                       ProduceRequest request;

@@ -15,6 +15,9 @@
 
 namespace samsa::kafka {
 namespace {
+// Named, so that unity builds (several .cc in one TU) keep each handler's
+// helpers apart.
+namespace sync_group_handler {
 
 SyncGroupResponse ToWire(const group::SyncGroupResponse& r) {
   SyncGroupResponse resp;
@@ -55,9 +58,11 @@ void Handle(const RequestContext& ctx, SyncGroupRequest req,
       std::move(s), [done = std::move(done)](group::SyncGroupResponse r) { done(ToWire(r)); });
 }
 
+}  // namespace sync_group_handler
 }  // namespace
 
 ApiHandler SyncGroupHandler() {
+  using namespace sync_group_handler;
   return AsyncTypedHandler<SyncGroupRequest, SyncGroupResponse>(0, 5, Handle);
 }
 
