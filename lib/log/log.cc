@@ -101,6 +101,8 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
     size_t size;
     int32_t records;
     int64_t max_timestamp;
+    // A producer's batch whose maxTimestamp is taken from its records.
+    bool from_records = false;
   };
   std::vector<Parsed> batches;
   {
@@ -119,16 +121,24 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
                           fmt::format("{}: batch of {} bytes exceeds max.message.bytes {}", name(),
                                       batch->size_in_bytes(), config.max_message_bytes));
       }
+      Parsed parsed{pos, batch->size_in_bytes(), batch->last_offset_delta() + 1,
+                    batch->max_timestamp()};
       if (origin == AppendOrigin::kClient || origin == AppendOrigin::kLocalProducer) {
-        absl::Status valid = record::ValidateRecords(*batch, /*require_dense_offsets=*/true);
+        record::RecordTimestamps timestamps;
+        absl::Status valid =
+            record::ValidateRecords(*batch, /*require_dense_offsets=*/true, &timestamps);
         if (!valid.ok()) {
           return KafkaError(ErrorCode::kCorruptMessage,
                             fmt::format("{}: {}", name(), std::string(valid.message())));
         }
         if (config.compact()) SAMSA_RETURN_IF_ERROR(CheckRecordsHaveKeys(*batch, name()));
+        // Kafka's LogValidator sets a producer's batch's maxTimestamp from
+        // its records: the time index, ListOffsets by time and time-based
+        // retention must not trust the header (sarama 1.22 sends -1).
+        parsed.max_timestamp = timestamps.max;
+        parsed.from_records = true;
       }
-      batches.push_back({pos, batch->size_in_bytes(), batch->last_offset_delta() + 1,
-                         batch->max_timestamp()});
+      batches.push_back(parsed);
       pos += batch->size_in_bytes();
     }
   }
@@ -162,7 +172,11 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
       last = next + (b.records - 1);
       record::SetBaseOffset(batch, base.value());
       if (leader_epoch >= 0) record::SetPartitionLeaderEpoch(batch, leader_epoch);
-      if (log_append_time) record::SetLogAppendTime(batch, now_ms);
+      if (log_append_time) {
+        record::SetLogAppendTime(batch, now_ms);
+      } else if (b.from_records) {
+        record::SetCreateTimeMaxTimestamp(batch, b.max_timestamp);
+      }
     } else {
       RecordBatchView view = *RecordBatchView::Parse(std::string_view(batch, b.size), false);
       base = Offset(view.base_offset());

@@ -229,10 +229,15 @@ namespace {
 // the error. On the broker's append path (every produced batch): RecordReader
 // per record was ~240 instructions of pubsub_bench's ~480 per 100-byte record
 // on the producer's sender (callgrind, BM_ProduceOnly/100).
-bool RecordsWellFormed(std::string_view data, int32_t count, int32_t last_delta, bool dense) {
+// When true, also sets `*timestamps` from the records' timestamps
+// (base_timestamp + delta).
+bool RecordsWellFormed(std::string_view data, int32_t count, int32_t last_delta, bool dense,
+                       int64_t base_timestamp, RecordTimestamps* timestamps) {
   const char* p = data.data();
   const char* const end = p + data.size();
   int32_t previous = -1;
+  int64_t max = kNoTimestamp;
+  int64_t min = std::numeric_limits<int64_t>::max();
   for (int32_t i = 0; i < count; ++i) {
     int32_t length = 0;
     if ((p = GetVarint(p, end, &length)) == nullptr) return false;
@@ -246,6 +251,9 @@ bool RecordsWellFormed(std::string_view data, int32_t count, int32_t last_delta,
     if (dense ? offset_delta != i : offset_delta <= previous) return false;
     if (offset_delta > last_delta) return false;
     previous = offset_delta;
+    const int64_t timestamp = WrappingAdd(base_timestamp, timestamp_delta);
+    max = std::max(max, timestamp);
+    if (timestamp != kNoTimestamp) min = std::min(min, timestamp);
     // A length, then that many bytes; -1 (null) only where `nullable`.
     const auto skip_bytes = [&](bool nullable) {
       int32_t n = 0;
@@ -263,12 +271,28 @@ bool RecordsWellFormed(std::string_view data, int32_t count, int32_t last_delta,
     }
     if (p != record_end) return false;
   }
-  return p == end;
+  if (p != end) return false;
+  timestamps->max = max;
+  timestamps->min = min == std::numeric_limits<int64_t>::max() ? kNoTimestamp : min;
+  return true;
 }
 
 }  // namespace
 
-absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_offsets) {
+absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_offsets,
+                             RecordTimestamps* timestamps) {
+  RecordTimestamps found;
+  const bool log_append_time = batch.timestamp_type() == TimestampType::kLogAppendTime;
+  // Every record reads as the batch's maxTimestamp (RecordReader, Kafka's
+  // DefaultRecordBatch).
+  const auto finish = [&] {
+    if (log_append_time) {
+      found.max = batch.max_timestamp();
+      found.min = found.max == kNoTimestamp ? kNoTimestamp : found.max;
+    }
+    if (timestamps != nullptr) *timestamps = found;
+    return absl::OkStatus();
+  };
   // Offsets base + delta that cannot wrap: the fast path compares deltas.
   const int64_t base = batch.base_offset();
   if (batch.compression() == CompressionType::kNone && base >= 0 &&
@@ -276,8 +300,9 @@ absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_of
       batch.records_count() > 0 &&
       (!require_dense_offsets || batch.last_offset_delta() == batch.records_count() - 1) &&
       RecordsWellFormed(batch.bytes().substr(kRecordsPos), batch.records_count(),
-                        batch.last_offset_delta(), require_dense_offsets)) {
-    return absl::OkStatus();
+                        batch.last_offset_delta(), require_dense_offsets, batch.base_timestamp(),
+                        &found)) {
+    return finish();
   }
   if (batch.records_count() <= 0 && require_dense_offsets) {
     return Corrupt(fmt::format("batch at offset {}: no records", batch.base_offset()));
@@ -305,8 +330,12 @@ absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_of
     }
     previous = record.offset;
     expected = WrappingAdd(expected, 1);
+    found.max = std::max(found.max, record.timestamp);
+    if (record.timestamp != kNoTimestamp && (found.min == kNoTimestamp || record.timestamp < found.min)) {
+      found.min = record.timestamp;
+    }
   }
-  return absl::OkStatus();
+  return finish();
 }
 
 // --- RecordBatchBuilder ----------------------------------------------------------------
@@ -428,6 +457,14 @@ void SetBaseOffset(char* batch, int64_t base_offset) {
 
 void SetPartitionLeaderEpoch(char* batch, int32_t epoch) {
   StoreBE32(batch + kPartitionLeaderEpochPos, static_cast<uint32_t>(epoch));
+}
+
+bool SetCreateTimeMaxTimestamp(char* batch, int64_t timestamp) {
+  if (static_cast<int64_t>(LoadBE64(batch + kMaxTimestampPos)) == timestamp) return false;
+  StoreBE64(batch + kMaxTimestampPos, static_cast<uint64_t>(timestamp));
+  const size_t size = kLogOverhead + static_cast<int32_t>(LoadBE32(batch + kBatchLengthPos));
+  StoreBE32(batch + kCrcPos, Crc32cExtend(0, batch + kAttributesPos, size - kAttributesPos));
+  return true;
 }
 
 void SetLogAppendTime(char* batch, int64_t timestamp) {

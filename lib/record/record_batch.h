@@ -131,10 +131,22 @@ class RecordReader {
   std::optional<int64_t> log_append_time_;  // set for LogAppendTime batches
 };
 
+// The span of a batch's record timestamps: base timestamp plus each record's
+// delta, as written (for a LogAppendTime batch, its maxTimestamp). A broker
+// checks them against message.timestamp.{before,after}.max.ms and sets the
+// batch's maxTimestamp from them, as Kafka's LogValidator does: producers
+// are not trusted with the header (sarama 1.22 sends maxTimestamp -1).
+struct RecordTimestamps {
+  int64_t max = kNoTimestamp;  // the largest; -1 (NO_TIMESTAMP) when every record has -1
+  int64_t min = kNoTimestamp;  // the smallest other than -1; -1 when there is none
+};
+
 // Validates every record of `batch` (RecordReader over all of it) and checks
 // that offset deltas run 0..records_count-1 with lastOffsetDelta matching
 // when `require_dense_offsets` (what a broker requires of a producer's batch).
-absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_offsets);
+// On success, fills `*timestamps` when given.
+absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_offsets,
+                             RecordTimestamps* timestamps = nullptr);
 
 // A header to write.
 struct RecordHeader {
@@ -265,5 +277,9 @@ void SetPartitionLeaderEpoch(char* batch, int32_t epoch);      // not under the 
 // Sets the LogAppendTime attribute and maxTimestamp = `timestamp`, then
 // rewrites the CRC (as Kafka's broker does for message.timestamp.type=LogAppendTime).
 void SetLogAppendTime(char* batch, int64_t timestamp);
+// Sets maxTimestamp of a CreateTime batch and rewrites the CRC, unless it
+// already holds `timestamp` (Kafka's DefaultRecordBatch.setMaxTimestamp).
+// Returns whether the batch changed.
+bool SetCreateTimeMaxTimestamp(char* batch, int64_t timestamp);
 
 }  // namespace samsa::record

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "log/log_test_util.h"
+#include "record/crc32c.h"
 #include "record/record_test_util.h"
 #include "samsa/errors.h"
 #include "util/endian.h"
@@ -373,6 +374,65 @@ TEST_CASE("a timestamp lookup finds the record inside a batch", "[log][timestamp
   REQUIRE(found->has_value());
   CHECK((*found)->offset == Offset(4));
   CHECK((*found)->timestamp == 5004);
+}
+
+// Kafka's LogValidator sets a producer's batch's maxTimestamp from its
+// records (DefaultRecordBatch.setMaxTimestamp), whatever the header said:
+// sarama 1.22 sends -1 there, and ListOffsets by time must still find its
+// records.
+TEST_CASE("a producer's batch gets its maxTimestamp from its records", "[log][timestamp]") {
+  const auto with_header_max = [](std::string batch, int64_t max) {
+    StoreBE64(batch.data() + record::kMaxTimestampPos, static_cast<uint64_t>(max));
+    StoreBE32(batch.data() + record::kCrcPos,
+              record::Crc32cExtend(0, batch.data() + record::kAttributesPos,
+                                   batch.size() - record::kAttributesPos));
+    REQUIRE(record::RecordBatchView::Parse(batch, /*verify_crc=*/true).ok());
+    return batch;
+  };
+  LogFixture f;
+  auto log = f.Open();
+  // Timestamps 5000..5002 with maxTimestamp -1; 6000..6002 (gzip) with 0;
+  // 7000..7002 with a maxTimestamp far past its records.
+  REQUIRE(log->AppendAsLeader(with_header_max(MakeBatch(3, "a", 5000), -1), 0).ok());
+  REQUIRE(log->AppendAsLeader(
+                 with_header_max(MakeBatch(3, "b", 6000, record::CompressionType::kGzip), 0), 0)
+              .ok());
+  REQUIRE(log->AppendAsLeader(with_header_max(MakeBatch(3, "c", 7000), 99999), 0).ok());
+  log->UpdateHighWatermark(log->log_end_offset());
+
+  const auto at = [&](int64_t ts) {
+    auto found = log->FetchOffsetByTimestamp(ts);
+    REQUIRE(found.ok());
+    return *found;
+  };
+  REQUIRE(at(5001).has_value());
+  CHECK(at(5001)->offset == Offset(1));
+  REQUIRE(at(5500).has_value());
+  CHECK(at(5500)->offset == Offset(3));  // the gzip batch's first record
+  REQUIRE(at(6002).has_value());
+  CHECK(at(6002)->offset == Offset(5));
+  CHECK_FALSE(at(7003).has_value());     // the header's 99999 is gone
+  REQUIRE(at(kMaxTimestamp).has_value());
+  CHECK(at(kMaxTimestamp)->timestamp == 7002);
+
+  // What is stored says so too, under a valid CRC.
+  absl::StatusOr<LogReadInfo> read = log->Read(Offset(0), 1 << 20, Offset(9));
+  REQUIRE(read.ok());
+  std::string_view rest = read->records.view();
+  std::vector<int64_t> maxima;
+  while (!rest.empty()) {
+    auto batch = record::RecordBatchView::Parse(rest, /*verify_crc=*/true);
+    REQUIRE(batch.ok());
+    maxima.push_back(batch->max_timestamp());
+    rest.remove_prefix(batch->size_in_bytes());
+  }
+  CHECK(maxima == std::vector<int64_t>{5002, 6002, 7002});
+
+  // The time index is rebuilt from the stored batches after a crash.
+  log.reset();
+  log = f.Open(/*clean=*/false);
+  REQUIRE(log->FetchOffsetByTimestamp(6001).ok());
+  CHECK(log->FetchOffsetByTimestamp(6001)->value().offset == Offset(4));
 }
 
 TEST_CASE("truncate removes whole batches from the offset and appends continue from there",

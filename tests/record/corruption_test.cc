@@ -467,7 +467,9 @@ TEST_CASE("offsets out of order or past lastOffsetDelta fail ValidateRecords", "
 // RecordViews, falling back to RecordReader only to word an error. Its
 // verdict must be exactly what reading every record says: the reference
 // below reads them with RecordReader and checks the offsets itself.
-bool ReadsAsValid(const RecordBatchView& view, bool dense) {
+// Also gathers the records' timestamps into `*timestamps` when given.
+bool ReadsAsValid(const RecordBatchView& view, bool dense, RecordTimestamps* timestamps = nullptr) {
+  RecordTimestamps found;
   if (dense && (view.records_count() <= 0 || view.last_offset_delta() != view.records_count() - 1)) {
     return false;
   }
@@ -480,12 +482,46 @@ bool ReadsAsValid(const RecordBatchView& view, bool dense) {
   while (true) {
     absl::StatusOr<bool> more = reader->Next(&r);
     if (!more.ok()) return false;
-    if (!*more) return true;
+    if (!*more) {
+      if (timestamps != nullptr) *timestamps = found;
+      return true;
+    }
     if (dense ? r.offset != expected : r.offset <= previous) return false;
     if (r.offset > view.last_offset()) return false;
     previous = r.offset;
     expected = WrappingAdd(expected, 1);
+    found.max = std::max(found.max, r.timestamp);
+    if (r.timestamp != kNoTimestamp && (found.min == kNoTimestamp || r.timestamp < found.min)) {
+      found.min = r.timestamp;
+    }
   }
+}
+
+TEST_CASE("ValidateRecords reports the records' timestamps", "[record][timestamp]") {
+  // Uncompressed (the fast path) and gzip (RecordReader).
+  for (CompressionType c : {CompressionType::kNone, CompressionType::kGzip}) {
+    RecordBatchBuilder builder({.compression = c});
+    builder.Append(1000, "a", "1");
+    builder.Append(kNoTimestamp, "b", "2");  // NO_TIMESTAMP: not the smallest
+    builder.Append(900, "c", "3");
+    builder.Append(1002, "d", "4");
+    const std::string batch = BuildOrDie(builder);
+    absl::StatusOr<RecordBatchView> view = RecordBatchView::Parse(batch);
+    REQUIRE(view.ok());
+    RecordTimestamps ts;
+    REQUIRE(ValidateRecords(*view, true, &ts).ok());
+    CHECK(ts.max == 1002);
+    CHECK(ts.min == 900);
+  }
+  RecordBatchBuilder none;
+  none.Append(kNoTimestamp, "a", "1");
+  const std::string only_none = BuildOrDie(none);
+  absl::StatusOr<RecordBatchView> view = RecordBatchView::Parse(only_none);
+  REQUIRE(view.ok());
+  RecordTimestamps ts{.max = 5, .min = 5};
+  REQUIRE(ValidateRecords(*view, true, &ts).ok());
+  CHECK(ts.max == kNoTimestamp);
+  CHECK(ts.min == kNoTimestamp);
 }
 
 TEST_CASE("ValidateRecords agrees with reading every record, byte by byte", "[record][corruption]") {
@@ -507,8 +543,13 @@ TEST_CASE("ValidateRecords agrees with reading every record, byte by byte", "[re
       REQUIRE(view.ok());
       for (bool dense : {true, false}) {
         INFO("byte " << pos << " = " << v << ", dense " << dense);
-        const absl::Status status = ValidateRecords(*view, dense);
-        CHECK(status.ok() == ReadsAsValid(*view, dense));
+        RecordTimestamps got, want;
+        const absl::Status status = ValidateRecords(*view, dense, &got);
+        CHECK(status.ok() == ReadsAsValid(*view, dense, &want));
+        if (status.ok()) {
+          CHECK(got.max == want.max);
+          CHECK(got.min == want.min);
+        }
         if (!status.ok()) {
           CHECK(ErrorCodeOf(status) == ErrorCode::kCorruptMessage);
           ++refused;
