@@ -68,6 +68,9 @@ struct BrokerConfig {
   int32_t log_index_size_max_bytes = 10485760;        // log.index.size.max.bytes
   std::string log_cleanup_policy = "delete";          // log.cleanup.policy
   std::string log_message_timestamp_type = "CreateTime";  // log.message.timestamp.type
+  int64_t log_message_timestamp_difference_max_ms = kLongMax;  // log.message.timestamp.difference.max.ms
+  int64_t log_message_timestamp_before_max_ms = kLongMax;      // log.message.timestamp.before.max.ms
+  int64_t log_message_timestamp_after_max_ms = kLongMax;       // log.message.timestamp.after.max.ms
   bool log_cleaner_enable = true;                     // log.cleaner.enable
   int32_t log_cleaner_threads = 1;                    // log.cleaner.threads
   int64_t log_cleaner_delete_retention_ms = 86400000; // log.cleaner.delete.retention.ms

@@ -29,7 +29,7 @@ constexpr const char* kAcceptedKeys[] = {
     "leader.imbalance.per.broker.percentage", "num.replica.fetchers", "num.replica.alter.log.dirs.threads",
     "offsets.load.buffer.size", "offsets.topic.compression.codec", "offsets.commit.required.acks",
     "group.max.session.timeout.ms", "inter.broker.protocol.version", "log.message.format.version",
-    "log.preallocate", "log.message.timestamp.difference.max.ms",
+    "log.preallocate",
     "log.message.downconversion.enable", "log.cleaner.io.max.bytes.per.second",
     "log.cleaner.io.buffer.size", "authorizer.class.name",
     "super.users", "allow.everyone.if.no.acl.found", "security.inter.broker.protocol",
@@ -90,6 +90,12 @@ absl::StatusOr<BrokerConfig> BrokerConfig::FromProperties(const Properties& prop
   SAMSA_RETURN_IF_ERROR(r.String("log.cleanup.policy", &c.log_cleanup_policy));
   SAMSA_RETURN_IF_ERROR(r.String("log.message.timestamp.type", &c.log_message_timestamp_type,
                                  {"CreateTime", "LogAppendTime"}));
+  SAMSA_RETURN_IF_ERROR(r.Long("log.message.timestamp.difference.max.ms",
+                               &c.log_message_timestamp_difference_max_ms, 0));
+  SAMSA_RETURN_IF_ERROR(r.Long("log.message.timestamp.before.max.ms",
+                               &c.log_message_timestamp_before_max_ms, 0));
+  SAMSA_RETURN_IF_ERROR(r.Long("log.message.timestamp.after.max.ms",
+                               &c.log_message_timestamp_after_max_ms, 0));
   SAMSA_RETURN_IF_ERROR(r.Bool("log.cleaner.enable", &c.log_cleaner_enable));
   SAMSA_RETURN_IF_ERROR(r.Int("log.cleaner.threads", &c.log_cleaner_threads, 0));
   SAMSA_RETURN_IF_ERROR(r.Long("log.cleaner.delete.retention.ms", &c.log_cleaner_delete_retention_ms, 0));
@@ -204,6 +210,9 @@ LogConfig DefaultLogConfig(const BrokerConfig& broker) {
   c.message_timestamp_type = broker.log_message_timestamp_type == "LogAppendTime"
                                  ? record::TimestampType::kLogAppendTime
                                  : record::TimestampType::kCreateTime;
+  c.timestamp_difference_max_ms = broker.log_message_timestamp_difference_max_ms;
+  c.timestamp_before_max_ms = broker.log_message_timestamp_before_max_ms;
+  c.timestamp_after_max_ms = broker.log_message_timestamp_after_max_ms;
   const std::vector<std::string> policies = SplitCommaList(broker.log_cleanup_policy);
   const bool compact = std::count(policies.begin(), policies.end(), "compact") > 0;
   const bool del = std::count(policies.begin(), policies.end(), "delete") > 0;

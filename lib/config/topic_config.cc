@@ -29,9 +29,6 @@ const std::map<std::string, std::string>& PassiveTopicConfigs() {
       {"local.retention.ms", "-2"},
       {"message.downconversion.enable", "true"},
       {"message.format.version", "3.0-IV1"},
-      {"message.timestamp.difference.max.ms", "9223372036854775807"},
-      {"message.timestamp.before.max.ms", "9223372036854775807"},
-      {"message.timestamp.after.max.ms", "9223372036854775807"},
       {"preallocate", "false"},
       {"remote.storage.enable", "false"},
       {"unclean.leader.election.enable", "false"},
@@ -62,7 +59,8 @@ const std::vector<std::string>& TopicConfigNames() {
         "cleanup.policy", "compression.type", "delete.retention.ms", "file.delete.delay.ms",
         "flush.messages", "flush.ms", "index.interval.bytes", "max.compaction.lag.ms",
         "max.message.bytes",
-        "message.timestamp.type", "min.cleanable.dirty.ratio", "min.compaction.lag.ms",
+        "message.timestamp.after.max.ms", "message.timestamp.before.max.ms",
+        "message.timestamp.difference.max.ms", "message.timestamp.type", "min.cleanable.dirty.ratio", "min.compaction.lag.ms",
         "min.insync.replicas", "retention.bytes", "retention.ms", "segment.bytes",
         "segment.index.bytes", "segment.jitter.ms", "segment.ms"};
     for (const auto& [name, value] : PassiveTopicConfigs()) v->push_back(name);
@@ -154,11 +152,9 @@ absl::StatusOr<LogConfig> ApplyTopicConfigs(const LogConfig& defaults, const Pro
   SAMSA_RETURN_IF_ERROR(r.Long("segment.ms", &c.segment_ms, 1));
   // Check the passive keys' types too, so a bad value is refused as Kafka would.
   SAMSA_RETURN_IF_ERROR(r.Long("max.compaction.lag.ms", &c.max_compaction_lag_ms, 1));
-  for (const char* key : {"message.timestamp.difference.max.ms", "message.timestamp.before.max.ms",
-                          "message.timestamp.after.max.ms"}) {
-    int64_t ignored = 0;
-    SAMSA_RETURN_IF_ERROR(r.Long(key, &ignored, 0));
-  }
+  SAMSA_RETURN_IF_ERROR(r.Long("message.timestamp.difference.max.ms", &c.timestamp_difference_max_ms, 0));
+  SAMSA_RETURN_IF_ERROR(r.Long("message.timestamp.before.max.ms", &c.timestamp_before_max_ms, 0));
+  SAMSA_RETURN_IF_ERROR(r.Long("message.timestamp.after.max.ms", &c.timestamp_after_max_ms, 0));
   for (const char* key : {"local.retention.bytes", "local.retention.ms"}) {
     int64_t ignored = 0;
     SAMSA_RETURN_IF_ERROR(r.Long(key, &ignored, -2));
@@ -193,6 +189,9 @@ std::vector<ConfigEntry> DescribeTopicConfig(const LogConfig& c, const Propertie
       {"index.interval.bytes", std::to_string(c.index_interval_bytes)},
       {"max.compaction.lag.ms", std::to_string(c.max_compaction_lag_ms)},
       {"max.message.bytes", std::to_string(c.max_message_bytes)},
+      {"message.timestamp.after.max.ms", std::to_string(c.timestamp_after_max_ms)},
+      {"message.timestamp.before.max.ms", std::to_string(c.timestamp_before_max_ms)},
+      {"message.timestamp.difference.max.ms", std::to_string(c.timestamp_difference_max_ms)},
       {"message.timestamp.type", c.message_timestamp_type == record::TimestampType::kLogAppendTime
                                      ? "LogAppendTime" : "CreateTime"},
       {"min.cleanable.dirty.ratio", DoubleName(c.min_cleanable_dirty_ratio)},

@@ -1,6 +1,7 @@
 #include "log/log.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -30,6 +31,56 @@ absl::Status CheckRecordsHaveKeys(const RecordBatchView& batch, const std::strin
                                     name));
     }
   }
+}
+
+// Kafka's LogValidator.validateTimestamp for a producer's batch: a batch
+// may not claim LogAppendTime (the broker's to set), and with
+// message.timestamp.type=CreateTime no record's timestamp (other than -1,
+// NO_TIMESTAMP) may lie more than message.timestamp.before.max.ms before
+// the broker's clock or after.max.ms past it. Refused: INVALID_TIMESTAMP.
+absl::Status CheckTimestamps(const RecordBatchView& batch, const record::RecordTimestamps& ts,
+                             const LogConfig& config, Clock* clock, const std::string& name) {
+  if (batch.timestamp_type() == record::TimestampType::kLogAppendTime) {
+    return KafkaError(ErrorCode::kInvalidTimestamp,
+                      fmt::format("{}: invalid timestamp type in the batch at offset {}. Producer "
+                                  "should not set timestamp type to LogAppendTime.",
+                                  name, batch.base_offset()));
+  }
+  if (config.message_timestamp_type != record::TimestampType::kCreateTime) return absl::OkStatus();
+  const int64_t before = config.TimestampBeforeMaxMs();
+  const int64_t after = config.TimestampAfterMaxMs();
+  if (before == LogConfig::kNoLimit && after == LogConfig::kNoLimit) return absl::OkStatus();
+  const int64_t now = clock->NowMs();
+  // In 128 bits: a timestamp may be any int64.
+  const auto out_of_range = [&](int64_t t) {
+    if (t == record::kNoTimestamp) return false;
+    const __int128 d = static_cast<__int128>(now) - t;
+    return d > before || -d > after;
+  };
+  if (!out_of_range(ts.min) && !out_of_range(ts.max)) return absl::OkStatus();
+  // Name the first record out of range, as Kafka's RecordError does.
+  int64_t offset = batch.base_offset();
+  int64_t timestamp = out_of_range(ts.min) ? ts.min : ts.max;
+  SAMSA_ASSIGN_OR_RETURN(record::RecordReader reader, record::RecordReader::Open(batch));
+  record::RecordView rec;
+  while (true) {
+    SAMSA_ASSIGN_OR_RETURN(bool more, reader.Next(&rec));
+    if (!more) break;
+    if (out_of_range(rec.timestamp)) {
+      offset = rec.offset;
+      timestamp = rec.timestamp;
+      break;
+    }
+  }
+  const auto clamp = [](__int128 v) {
+    return static_cast<int64_t>(std::clamp<__int128>(v, std::numeric_limits<int64_t>::min(),
+                                                     std::numeric_limits<int64_t>::max()));
+  };
+  return KafkaError(ErrorCode::kInvalidTimestamp,
+                    fmt::format("{}: timestamp {} of message with offset {} is out of range. The "
+                                "timestamp should be within [{}, {}]",
+                                name, timestamp, offset, clamp(static_cast<__int128>(now) - before),
+                                clamp(static_cast<__int128>(now) + after)));
 }
 
 }  // namespace
@@ -132,6 +183,7 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
                             fmt::format("{}: {}", name(), std::string(valid.message())));
         }
         if (config.compact()) SAMSA_RETURN_IF_ERROR(CheckRecordsHaveKeys(*batch, name()));
+        SAMSA_RETURN_IF_ERROR(CheckTimestamps(*batch, timestamps, config, env_->clock(), name()));
         // Kafka's LogValidator sets a producer's batch's maxTimestamp from
         // its records: the time index, ListOffsets by time and time-based
         // retention must not trust the header (sarama 1.22 sends -1).

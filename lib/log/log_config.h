@@ -38,8 +38,21 @@ struct LogConfig {
   int64_t max_compaction_lag_ms = kNoLimit;        // max.compaction.lag.ms
   int32_t min_insync_replicas = 1;                 // min.insync.replicas
   std::string compression_type = "producer";       // compression.type
+  // How far a CreateTime record's timestamp may be from the broker's clock
+  // (INVALID_TIMESTAMP otherwise); see TimestampBeforeMaxMs().
+  int64_t timestamp_difference_max_ms = kNoLimit;  // message.timestamp.difference.max.ms
+  int64_t timestamp_before_max_ms = kNoLimit;      // message.timestamp.before.max.ms
+  int64_t timestamp_after_max_ms = kNoLimit;       // message.timestamp.after.max.ms
 
   bool compact() const { return cleanup_policy != CleanupPolicy::kDelete; }
+  // Kafka 3.6's LogConfig (KIP-937): before/after.max.ms when set (not
+  // Long.MAX_VALUE), else the older difference.max.ms, for either side.
+  int64_t TimestampBeforeMaxMs() const {
+    return timestamp_before_max_ms != kNoLimit ? timestamp_before_max_ms : timestamp_difference_max_ms;
+  }
+  int64_t TimestampAfterMaxMs() const {
+    return timestamp_after_max_ms != kNoLimit ? timestamp_after_max_ms : timestamp_difference_max_ms;
+  }
 };
 
 // The broker-wide settings of the log cleaner (kafka.log.CleanerConfig), with

@@ -91,6 +91,39 @@ TEST_CASE("log.cleaner.* keys reach the cleaner and the topics' log config", "[c
                         .status()) == ErrorCode::kInvalidConfig);
 }
 
+TEST_CASE("log.message.timestamp.*.max.ms reach the topics' log config", "[config]") {
+  absl::StatusOr<BrokerConfig> defaults = BrokerConfig::FromProperties({});
+  REQUIRE(defaults.ok());
+  const LogConfig d = DefaultLogConfig(*defaults);
+  CHECK(d.TimestampBeforeMaxMs() == kLongMax);
+  CHECK(d.TimestampAfterMaxMs() == kLongMax);
+
+  std::vector<std::string> warnings;
+  absl::StatusOr<BrokerConfig> c = BrokerConfig::FromProperties(
+      {{"log.message.timestamp.difference.max.ms", "60000"},
+       {"log.message.timestamp.after.max.ms", "3600000"}},
+      &warnings);
+  REQUIRE(c.ok());
+  CHECK(warnings.empty());
+  const LogConfig broker = DefaultLogConfig(*c);
+  CHECK(broker.TimestampBeforeMaxMs() == 60000);  // difference.max.ms stands in
+  CHECK(broker.TimestampAfterMaxMs() == 3600000);
+
+  absl::StatusOr<LogConfig> topic =
+      ApplyTopicConfigs(broker, {{"message.timestamp.before.max.ms", "1000"}});
+  REQUIRE(topic.ok());
+  CHECK(topic->TimestampBeforeMaxMs() == 1000);
+  CHECK(topic->TimestampAfterMaxMs() == 3600000);
+  for (const ConfigEntry& e : DescribeTopicConfig(*topic, {{"message.timestamp.before.max.ms", "1000"}})) {
+    if (e.name == "message.timestamp.difference.max.ms") CHECK(e.value == "60000");
+    if (e.name == "message.timestamp.after.max.ms") CHECK(e.value == "3600000");
+    if (e.name == "message.timestamp.before.max.ms") CHECK(e.value == "1000");
+  }
+  CHECK(ErrorCodeOf(ApplyTopicConfigs(broker, {{"message.timestamp.after.max.ms", "-1"}}).status()) ==
+        ErrorCode::kInvalidConfig);
+  CHECK_FALSE(BrokerConfig::FromProperties({{"log.message.timestamp.before.max.ms", "soon"}}).ok());
+}
+
 TEST_CASE("an unknown key is a warning that names it, never an error", "[config]") {
   std::vector<std::string> warnings;
   absl::StatusOr<BrokerConfig> c = BrokerConfig::FromProperties({{"no.such.setting", "1"}}, &warnings);

@@ -1,10 +1,12 @@
 #include "log/log.h"
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include "log/log_test_util.h"
 #include "record/crc32c.h"
@@ -433,6 +435,74 @@ TEST_CASE("a producer's batch gets its maxTimestamp from its records", "[log][ti
   log = f.Open(/*clean=*/false);
   REQUIRE(log->FetchOffsetByTimestamp(6001).ok());
   CHECK(log->FetchOffsetByTimestamp(6001)->value().offset == Offset(4));
+}
+
+// Kafka's LogValidator.validateTimestamp, with LogConfig's KIP-937
+// fallbacks: before/after.max.ms when set, else difference.max.ms.
+TEST_CASE("record timestamps outside message.timestamp.*.max.ms are INVALID_TIMESTAMP",
+          "[log][timestamp]") {
+  LogFixture f;
+  const int64_t now = f.clock.NowMs();
+  const auto has = [](const absl::Status& s, const std::string& text) {
+    INFO(s.message());
+    return s.message().find(text) != std::string::npos;
+  };
+  const auto append = [&](Log& log, int64_t ts) {
+    return log.AppendAsLeader(MakeBatch(2, "v", ts), 0);  // records at ts and ts + 1
+  };
+
+  SECTION("difference.max.ms bounds both sides") {
+    f.config.timestamp_difference_max_ms = 1000;
+    auto log = f.Open();
+    CHECK(append(*log, now - 1000).ok());
+    CHECK(append(*log, now + 999).ok());  // its second record is at now + 1000
+    absl::StatusOr<LogAppendInfo> old = append(*log, now - 1001);
+    CHECK(ErrorCodeOf(old.status()) == ErrorCode::kInvalidTimestamp);
+    CHECK(has(old.status(), fmt::format("timestamp {} of message with offset 0", now - 1001)));
+    absl::StatusOr<LogAppendInfo> future = append(*log, now + 1000);
+    CHECK(ErrorCodeOf(future.status()) == ErrorCode::kInvalidTimestamp);
+    // The second record is the one out of range; the range is named.
+    CHECK(has(future.status(), fmt::format("timestamp {} of message with offset 1", now + 1001)));
+    CHECK(has(future.status(), fmt::format("[{}, {}]", now - 1000, now + 1000)));
+    CHECK(log->log_end_offset() == Offset(4));  // nothing of the refused batches
+  }
+  SECTION("before.max.ms and after.max.ms override difference.max.ms") {
+    f.config.timestamp_difference_max_ms = 10;
+    f.config.timestamp_before_max_ms = 5000;
+    auto log = f.Open();
+    CHECK(append(*log, now - 5000).ok());          // before: 5000
+    CHECK(append(*log, now + 9).ok());             // after: falls back to 10
+    CHECK(ErrorCodeOf(append(*log, now + 10).status()) == ErrorCode::kInvalidTimestamp);
+  }
+  SECTION("records without a timestamp (-1) are not checked") {
+    f.config.timestamp_difference_max_ms = 0;
+    auto log = f.Open();
+    record::RecordBatchBuilder builder;
+    builder.Append(record::kNoTimestamp, "k", "v");
+    builder.Append(now, "k", "v");
+    absl::StatusOr<std::string> batch = builder.Build();
+    REQUIRE(batch.ok());
+    CHECK(log->AppendAsLeader(*batch, 0).ok());
+  }
+  SECTION("a LogAppendTime topic does not check producers' timestamps") {
+    f.config.timestamp_difference_max_ms = 0;
+    f.config.message_timestamp_type = record::TimestampType::kLogAppendTime;
+    auto log = f.Open();
+    CHECK(append(*log, 5).ok());
+  }
+  SECTION("the default (Long.MAX_VALUE) accepts any timestamp") {
+    auto log = f.Open();
+    CHECK(append(*log, 0).ok());
+    CHECK(append(*log, std::numeric_limits<int64_t>::max() - 1).ok());
+  }
+  SECTION("a producer may not send a LogAppendTime batch") {
+    auto log = f.Open();
+    std::string batch = MakeBatch(1, "v", now);
+    record::SetLogAppendTime(batch.data(), now);
+    absl::StatusOr<LogAppendInfo> refused = log->AppendAsLeader(batch, 0);
+    CHECK(ErrorCodeOf(refused.status()) == ErrorCode::kInvalidTimestamp);
+    CHECK(has(refused.status(), "LogAppendTime"));
+  }
 }
 
 TEST_CASE("truncate removes whole batches from the offset and appends continue from there",
