@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <limits>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -83,6 +85,44 @@ absl::Status CheckTimestamps(const RecordBatchView& batch, const record::RecordT
                                 clamp(static_cast<__int128>(now) + after)));
 }
 
+// BrokerCompressionType.targetCompression: the codec a producer's batch is
+// stored with under the topic's compression.type; nullopt for "producer"
+// (the batch's own).
+std::optional<record::CompressionType> TopicCompression(const std::string& type) {
+  if (type == "producer") return std::nullopt;
+  if (type == "uncompressed") return record::CompressionType::kNone;
+  if (type == "gzip") return record::CompressionType::kGzip;
+  if (type == "snappy") return record::CompressionType::kSnappy;
+  if (type == "lz4") return record::CompressionType::kLz4;
+  if (type == "zstd") return record::CompressionType::kZstd;
+  return std::nullopt;  // refused by the config parser
+}
+
+// Kafka's LogValidator.buildRecordsAndAssignOffsets: the batch's records
+// (timestamps, keys, values, headers) in a new batch compressed with
+// `codec`, keeping the producer id, epoch, base sequence and transactional
+// flag. Offsets are assigned in place afterwards, as for any batch.
+absl::StatusOr<std::string> Recompress(const RecordBatchView& batch, record::CompressionType codec) {
+  record::RecordBatchOptions options;
+  options.compression = codec;
+  options.producer_id = batch.producer_id();
+  options.producer_epoch = batch.producer_epoch();
+  options.base_sequence = batch.base_sequence();
+  options.transactional = batch.is_transactional();
+  record::RecordBatchBuilder builder(options);
+  SAMSA_ASSIGN_OR_RETURN(record::RecordReader reader, record::RecordReader::Open(batch));
+  record::RecordView rec;
+  std::vector<record::RecordHeader> headers;
+  while (true) {
+    SAMSA_ASSIGN_OR_RETURN(bool more, reader.Next(&rec));
+    if (!more) break;
+    headers.clear();
+    for (const record::RecordHeaderView& h : rec.headers) headers.push_back({h.key, h.value});
+    builder.Append(rec.timestamp, rec.key, rec.value, headers);
+  }
+  return builder.Build();
+}
+
 }  // namespace
 
 Log::Log(Options options) : options_(std::move(options)), env_(options_.env) {
@@ -154,8 +194,13 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
     int64_t max_timestamp;
     // A producer's batch whose maxTimestamp is taken from its records.
     bool from_records = false;
+    // The batch rebuilt with the topic's compression.type, if it was.
+    std::string rebuilt;
   };
   std::vector<Parsed> batches;
+  const std::optional<record::CompressionType> topic_compression =
+      TopicCompression(config.compression_type);
+  bool any_rebuilt = false;
   {
     size_t pos = 0;
     while (pos < records.size()) {
@@ -189,10 +234,43 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
         // retention must not trust the header (sarama 1.22 sends -1).
         parsed.max_timestamp = timestamps.max;
         parsed.from_records = true;
+        if (topic_compression && *topic_compression != batch->compression()) {
+          SAMSA_ASSIGN_OR_RETURN(parsed.rebuilt, Recompress(*batch, *topic_compression));
+          // Kafka checks the size again after a recompression.
+          if (static_cast<int64_t>(parsed.rebuilt.size()) > config.max_message_bytes) {
+            return KafkaError(
+                ErrorCode::kMessageTooLarge,
+                fmt::format("{}: batch of {} bytes, {} with compression.type {}, exceeds "
+                            "max.message.bytes {}",
+                            name(), batch->size_in_bytes(), parsed.rebuilt.size(),
+                            config.compression_type, config.max_message_bytes));
+          }
+          any_rebuilt = true;
+        }
       }
-      batches.push_back(parsed);
+      batches.push_back(std::move(parsed));
       pos += batch->size_in_bytes();
     }
+  }
+  // The append's bytes when a batch was rebuilt (the caller's are left as
+  // they were).
+  std::string recompressed;
+  if (any_rebuilt) {
+    size_t total = 0;
+    for (const Parsed& b : batches) total += b.rebuilt.empty() ? b.size : b.rebuilt.size();
+    recompressed.reserve(total);
+    for (Parsed& b : batches) {
+      const size_t at = recompressed.size();
+      if (b.rebuilt.empty()) {
+        recompressed.append(records.data() + b.position, b.size);
+      } else {
+        recompressed.append(b.rebuilt);
+        b.size = b.rebuilt.size();
+        std::string().swap(b.rebuilt);
+      }
+      b.position = at;
+    }
+    records = absl::MakeSpan(recompressed);
   }
   if (static_cast<int64_t>(records.size()) > config.segment_bytes) {
     return KafkaError(ErrorCode::kRecordListTooLarge,

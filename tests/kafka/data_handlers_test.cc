@@ -414,6 +414,49 @@ TEST_CASE("a batch produced at v7 comes back byte for byte from fetch v4, v11 an
   CheckSameBatch(second, both.substr(first.size()), 3);
 }
 
+// The topic's compression.type is the codec records are stored with
+// (LogValidator recompresses); a Fetch below v10 cannot carry zstd, so
+// Kafka's KafkaApis answers it with UNSUPPORTED_COMPRESSION_TYPE for a topic
+// whose compression.type is zstd (KIP-110).
+TEST_CASE("a topic's compression.type recompresses produced batches, and zstd needs fetch v10",
+          "[kafka][handlers][produce][fetch]") {
+  Fixture f;
+  f.CreateTopic("z", 1, {{"compression.type", "zstd"}});
+  f.CreateTopic("g", 1, {{"compression.type", "gzip"}});
+  const std::string sent = Batch(3, "a", f.clock.NowMs());  // uncompressed
+  for (const char* topic : {"z", "g"}) {
+    auto p = kt::Call<ProduceResponse>(f.ctx(), ProduceOf(topic, 0, sent), 7);
+    REQUIRE(p.ok());
+    CHECK(p->responses[0].partition_responses[0].error_code == kNone);
+  }
+  for (int16_t version : {4, 9, 10, 11}) {
+    INFO("fetch v" << version);
+    auto z = kt::Call<FetchResponse>(f.ctx(), FetchOf("z", 0, 0), version);
+    REQUIRE(z.ok());
+    const auto& zp = z->responses[0].partitions[0];
+    auto g = kt::Call<FetchResponse>(f.ctx(), FetchOf("g", 0, 0), version);
+    REQUIRE(g.ok());
+    const auto& gp = g->responses[0].partitions[0];
+    CHECK(gp.error_code == kNone);
+    REQUIRE(gp.records.has_value());
+    auto gzip = record::RecordBatchView::Parse(*gp.records);
+    REQUIRE(gzip.ok());
+    CHECK(gzip->compression() == record::CompressionType::kGzip);
+    CHECK(st::DecodeAll(*gp.records) == st::DecodeAll(sent));
+    if (version < 10) {
+      CHECK(zp.error_code == kUnsupportedCompressionType);
+      CHECK(zp.records.value_or("").empty());
+    } else {
+      CHECK(zp.error_code == kNone);
+      REQUIRE(zp.records.has_value());
+      auto zstd = record::RecordBatchView::Parse(*zp.records);
+      REQUIRE(zstd.ok());
+      CHECK(zstd->compression() == record::CompressionType::kZstd);
+      CHECK(st::DecodeAll(*zp.records) == st::DecodeAll(sent));
+    }
+  }
+}
+
 TEST_CASE("produce at v3 and v9 appends and reports offsets", "[kafka][handlers][produce]") {
   Fixture f;
   f.CreateTopic("t");

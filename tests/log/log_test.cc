@@ -505,6 +505,77 @@ TEST_CASE("record timestamps outside message.timestamp.*.max.ms are INVALID_TIME
   }
 }
 
+// LogValidator.validateMessagesAndAssignOffsetsCompressed: a batch whose
+// codec is not the topic's compression.type is rebuilt with it, records,
+// timestamps, headers and producer fields kept; "producer" keeps the batch's.
+TEST_CASE("compression.type recompresses a producer's batch", "[log][compression]") {
+  LogFixture f;
+  record::RecordBatchOptions options;
+  options.compression = record::CompressionType::kLz4;
+  options.producer_id = 77;
+  options.producer_epoch = 3;
+  options.base_sequence = 10;
+  record::RecordBatchBuilder builder(options);
+  const record::RecordHeader headers[] = {{"h", "v"}, {"n", std::nullopt}};
+  builder.Append(f.clock.NowMs(), "k0", "v0", headers);
+  builder.Append(f.clock.NowMs() + 5, std::nullopt, std::nullopt);
+  builder.Append(f.clock.NowMs() + 2, "k2", std::string(3000, 'z'));
+  absl::StatusOr<std::string> sent = builder.Build();
+  REQUIRE(sent.ok());
+  const std::vector<testing::TestRecord> want = DecodeAll(*sent);
+
+  for (const auto& [type, codec] :
+       std::vector<std::pair<std::string, record::CompressionType>>{
+           {"producer", record::CompressionType::kLz4},
+           {"uncompressed", record::CompressionType::kNone},
+           {"gzip", record::CompressionType::kGzip},
+           {"snappy", record::CompressionType::kSnappy},
+           {"zstd", record::CompressionType::kZstd}}) {
+    INFO("compression.type " << type);
+    LogFixture g;
+    g.config.compression_type = type;
+    auto log = g.Open();
+    REQUIRE(log->AppendAsLeader(MakeBatch(2, "first", g.clock.NowMs()), 0).ok());
+    std::string copy = *sent;
+    absl::StatusOr<LogAppendInfo> info = log->AppendAsLeader(copy, 0);
+    REQUIRE(info.ok());
+    CHECK(info->first_offset == Offset(2));
+    CHECK(info->last_offset == Offset(4));
+    log->UpdateHighWatermark(log->log_end_offset());
+    absl::StatusOr<LogReadInfo> read = log->Read(Offset(2), 1 << 20, Offset(5));
+    REQUIRE(read.ok());
+    auto batch = record::RecordBatchView::Parse(read->records.view(), /*verify_crc=*/true);
+    REQUIRE(batch.ok());
+    CHECK(batch->size_in_bytes() == read->records.view().size());  // one batch
+    CHECK(batch->compression() == codec);
+    CHECK(batch->base_offset() == 2);
+    CHECK(batch->producer_id() == 77);
+    CHECK(batch->producer_epoch() == 3);
+    CHECK(batch->base_sequence() == 10);
+    CHECK(batch->max_timestamp() == g.clock.NowMs() + 5);
+    std::vector<testing::TestRecord> got = DecodeAll(read->records.view());
+    REQUIRE(got.size() == want.size());
+    for (size_t i = 0; i < got.size(); ++i) {
+      got[i].offset -= 2;
+      CHECK(got[i] == want[i]);
+    }
+  }
+}
+
+TEST_CASE("a batch too large once recompressed is MESSAGE_TOO_LARGE", "[log][compression]") {
+  LogFixture f;
+  // Compressible values sent gzip (under max.message.bytes), to be stored
+  // uncompressed (over it): Kafka checks the size again after the rebuild.
+  f.config.compression_type = "uncompressed";
+  f.config.max_message_bytes = 4000;
+  auto log = f.Open();
+  const std::string small = MakeBatch(5, "v", f.clock.NowMs(), record::CompressionType::kGzip, 2000);
+  REQUIRE(static_cast<int64_t>(small.size()) < f.config.max_message_bytes);
+  absl::StatusOr<LogAppendInfo> info = log->AppendAsLeader(small, 0);
+  CHECK(ErrorCodeOf(info.status()) == ErrorCode::kMessageTooLarge);
+  CHECK(log->log_end_offset() == Offset(0));
+}
+
 TEST_CASE("truncate removes whole batches from the offset and appends continue from there",
           "[log][truncate]") {
   LogFixture f;

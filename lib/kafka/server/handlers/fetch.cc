@@ -181,6 +181,15 @@ ErrorCode FollowerError(Broker::Impl* broker, const TopicPartition& tp, int32_t 
   return current_leader_epoch >= 0 ? ErrorCode::kUnknownLeaderEpoch : ErrorCode::kNotLeaderOrFollower;
 }
 
+// KafkaApis.maybeConvertFetchedData: a Fetch older than v10 cannot carry
+// zstd (KIP-110), so a partition of a topic whose compression.type is zstd
+// answers it with UNSUPPORTED_COMPRESSION_TYPE.
+bool ZstdTopic(Broker::Impl* broker, const TopicPartition& tp) {
+  const std::shared_ptr<Partition> partition = broker->GetPartition(tp);
+  return partition != nullptr && partition->log() != nullptr &&
+         partition->log()->config().compression_type == "zstd";
+}
+
 Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   Broker::Impl* broker = ctx.server->broker();
   FetchSessionCache* sessions = ctx.server->fetch_sessions();
@@ -268,6 +277,10 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
       continue;
     }
     const Broker::Impl::FetchPartitionResponse& r = results[slot.index];
+    if (version < 10 && ZstdTopic(broker, fetch.partitions[slot.index].tp)) {
+      answers.push_back(ErrorPartition(index, ErrorCode::kUnsupportedCompressionType));
+      continue;
+    }
     if (!r.status.ok()) {
       answers.push_back(ErrorPartition(index, ErrorCodeOf(r.status)));
       continue;
