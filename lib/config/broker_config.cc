@@ -96,6 +96,7 @@ absl::StatusOr<BrokerConfig> BrokerConfig::FromProperties(const Properties& prop
                                &c.log_message_timestamp_before_max_ms, 0));
   SAMSA_RETURN_IF_ERROR(r.Long("log.message.timestamp.after.max.ms",
                                &c.log_message_timestamp_after_max_ms, 0));
+  SAMSA_RETURN_IF_ERROR(r.Int("producer.id.expiration.ms", &c.producer_id_expiration_ms, 1));
   SAMSA_RETURN_IF_ERROR(r.Bool("log.cleaner.enable", &c.log_cleaner_enable));
   SAMSA_RETURN_IF_ERROR(r.Int("log.cleaner.threads", &c.log_cleaner_threads, 0));
   SAMSA_RETURN_IF_ERROR(r.Long("log.cleaner.delete.retention.ms", &c.log_cleaner_delete_retention_ms, 0));
@@ -213,6 +214,7 @@ LogConfig DefaultLogConfig(const BrokerConfig& broker) {
   c.timestamp_difference_max_ms = broker.log_message_timestamp_difference_max_ms;
   c.timestamp_before_max_ms = broker.log_message_timestamp_before_max_ms;
   c.timestamp_after_max_ms = broker.log_message_timestamp_after_max_ms;
+  c.producer_id_expiration_ms = broker.producer_id_expiration_ms;
   const std::vector<std::string> policies = SplitCommaList(broker.log_cleanup_policy);
   const bool compact = std::count(policies.begin(), policies.end(), "compact") > 0;
   const bool del = std::count(policies.begin(), policies.end(), "delete") > 0;

@@ -30,6 +30,11 @@ struct LocatedBatch {
   int64_t base_offset = 0;
   int64_t last_offset = 0;
   int64_t max_timestamp = 0;
+  // Producer fields (idempotent producers; -1 when none).
+  int64_t producer_id = -1;
+  int16_t producer_epoch = -1;
+  int32_t base_sequence = -1;
+  bool control = false;
   std::optional<record::RecordBatchView> batch;
 };
 

@@ -9,6 +9,7 @@
 
 #include "record/record_batch.h"
 #include "samsa/errors.h"
+#include "util/endian.h"
 #include "util/logging.h"
 #include "util/status_macros.h"
 
@@ -196,11 +197,14 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
     bool from_records = false;
     // The batch rebuilt with the topic's compression.type, if it was.
     std::string rebuilt;
+    // An idempotent producer's batch (producer_id >= 0) from a client.
+    ProducerStateManager::BatchInfo producer;
   };
   std::vector<Parsed> batches;
   const std::optional<record::CompressionType> topic_compression =
       TopicCompression(config.compression_type);
   bool any_rebuilt = false;
+  bool any_producer = false;
   {
     size_t pos = 0;
     while (pos < records.size()) {
@@ -248,6 +252,15 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
           any_rebuilt = true;
         }
       }
+      // Idempotent producers' batches: checked when from a client, and
+      // remembered from any origin (a follower keeps the state it needs
+      // when it becomes the leader, as Kafka's do).
+      if (batch->producer_id() >= 0 && !batch->is_control() &&
+          origin != AppendOrigin::kCoordinator) {
+        parsed.producer = {batch->producer_id(), batch->producer_epoch(), batch->base_sequence(),
+                           batch->last_offset_delta() + 1};
+        any_producer = true;
+      }
       batches.push_back(std::move(parsed));
       pos += batch->size_in_bytes();
     }
@@ -290,6 +303,47 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
   const bool log_append_time =
       config.message_timestamp_type == record::TimestampType::kLogAppendTime &&
       origin != AppendOrigin::kReplication;
+
+  // Idempotent producers' batches, checked against a copy of their state
+  // (ProducerStateManager), merged back once the append is written. A
+  // retried batch is answered with the offsets it was stored at, and nothing
+  // is written (UnifiedLog.analyzeAndValidateProducerState).
+  std::optional<ProducerStateManager> producers;
+  if (any_producer) {
+    std::vector<int64_t> ids;
+    for (const Parsed& b : batches) {
+      if (b.producer.producer_id >= 0) ids.push_back(b.producer.producer_id);
+    }
+    producers = producers_.Subset(ids);
+    const bool from_client =
+        origin == AppendOrigin::kClient || origin == AppendOrigin::kLocalProducer;
+    Offset at = leo;
+    for (const Parsed& b : batches) {
+      if (!assign_offsets) {
+        at = Offset(static_cast<int64_t>(
+            LoadBE64(records.data() + b.position + record::kBaseOffsetPos)));
+      }
+      const Offset last = at + (b.records - 1);
+      if (b.producer.producer_id >= 0 && from_client) {
+        SAMSA_ASSIGN_OR_RETURN(std::optional<ProducerBatchMetadata> duplicate,
+                               producers->Check(b.producer, name()));
+        if (duplicate) {
+          info.first_offset = Offset(duplicate->first_offset);
+          info.last_offset = Offset(duplicate->last_offset);
+          info.max_timestamp = duplicate->timestamp;
+          info.log_append_time = log_append_time ? duplicate->timestamp : -1;
+          info.log_start_offset = log_start_offset();
+          info.duplicate = true;
+          return info;
+        }
+      }
+      if (b.producer.producer_id >= 0) {
+        producers->Update(b.producer, at.value(), last.value(),
+                          log_append_time ? now_ms : b.max_timestamp);
+      }
+      at = last + 1;
+    }
+  }
 
   int64_t max_timestamp = -1;
   Offset offset_of_max_timestamp;
@@ -362,6 +416,7 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
     leo_position_ = segment->size();
     info.log_start_offset = log_start_offset_;
   }
+  if (producers) producers_.Merge(*producers);
   unflushed_records_ += info.num_records;
   if (unflushed_records_ >= config.flush_messages) {
     SAMSA_RETURN_IF_ERROR(FlushLocked(info.last_offset + 1));
@@ -556,7 +611,46 @@ absl::Status Log::RollLocked(std::optional<int64_t> expected_next_offset) {
   }
   dir_needs_sync_ = true;
   SAMSA_LOG(kDebug, "{}: rolled new segment at offset {}", name(), new_base.value());
+  // Kafka takes a producer snapshot at every roll, so that a restart replays
+  // at most the active segment.
+  if (!producers_.empty()) TakeProducerSnapshotLocked(new_base);
   return absl::OkStatus();
+}
+
+void Log::TakeProducerSnapshotLocked(Offset offset) {
+  const std::string path =
+      JoinPath(options_.dir, ProducerStateManager::SnapshotFileName(offset.value()));
+  absl::Status written = WriteFileAtomically(env_, path, producers_.EncodeSnapshot());
+  if (!written.ok()) {
+    // Only an optimisation: a restart replays more of the log instead.
+    SAMSA_LOG(kWarning, "{}: writing producer snapshot {} failed: {}", name(), path,
+              written.ToString());
+    return;
+  }
+  std::erase(snapshot_offsets_, offset.value());
+  snapshot_offsets_.push_back(offset.value());
+  std::sort(snapshot_offsets_.begin(), snapshot_offsets_.end());
+  // The newest two: the older one serves when a crash leaves the newest past
+  // the recovered log end.
+  while (snapshot_offsets_.size() > 2) {
+    DeleteProducerSnapshot(snapshot_offsets_.front());
+    snapshot_offsets_.erase(snapshot_offsets_.begin());
+  }
+}
+
+void Log::DeleteProducerSnapshot(int64_t offset) {
+  const std::string path = JoinPath(options_.dir, ProducerStateManager::SnapshotFileName(offset));
+  absl::Status s = env_->DeleteFile(path);
+  if (!s.ok() && env_->FileExists(path)) {
+    SAMSA_LOG(kWarning, "{}: deleting producer snapshot {} failed: {}", name(), path, s.ToString());
+  }
+}
+
+void Log::DeleteProducerSnapshotsAfterLocked(Offset offset) {
+  while (!snapshot_offsets_.empty() && snapshot_offsets_.back() > offset.value()) {
+    DeleteProducerSnapshot(snapshot_offsets_.back());
+    snapshot_offsets_.pop_back();
+  }
 }
 
 absl::Status Log::Flush() {
@@ -633,15 +727,22 @@ absl::StatusOr<Offset> Log::Truncate(Offset offset) {
   if (!removed.ok()) return StorageError(removed.status(), "truncate failed");
   absl::StatusOr<Offset> next = keep->ReadNextOffset();
   if (!next.ok()) return StorageError(next.status(), "truncate failed");
-  WriterLock lock(&mu_);
-  log_end_offset_ = *next;
-  leo_position_ = keep->size();
-  high_watermark_ = std::min(high_watermark_, log_end_offset_);
-  recovery_point_ = std::min(recovery_point_, log_end_offset_);
-  log_start_offset_ = std::min(log_start_offset_, log_end_offset_);
+  {
+    WriterLock lock(&mu_);
+    log_end_offset_ = *next;
+    leo_position_ = keep->size();
+    high_watermark_ = std::min(high_watermark_, log_end_offset_);
+    recovery_point_ = std::min(recovery_point_, log_end_offset_);
+    log_start_offset_ = std::min(log_start_offset_, log_end_offset_);
+  }
   SAMSA_LOG(kInfo, "{}: truncated to offset {} (log end offset now {})", name(), offset.value(),
-            log_end_offset_.value());
-  return log_end_offset_;
+            next->value());
+  // Kafka's truncateAndReload: the producers' state again from the newest
+  // snapshot at or below the new log end, and the batches after it.
+  DeleteProducerSnapshotsAfterLocked(*next);
+  producers_.Clear();
+  SAMSA_RETURN_IF_ERROR(LoadProducerState(/*replay_without_snapshot=*/true));
+  return *next;
 }
 
 absl::Status Log::TruncateFullyAndStartAt(Offset offset) {
@@ -667,6 +768,8 @@ absl::Status Log::TruncateFullyAndStartAtLocked(Offset offset) {
       LogSegment::Create(env_, options_.dir, offset, config());
   if (!fresh.ok()) return StorageError(fresh.status(), "truncate failed");
   dir_needs_sync_ = true;
+  producers_.Clear();
+  DeleteProducerSnapshotsAfterLocked(Offset(-1));
   WriterLock lock(&mu_);
   ++truncations_;
   segments_.clear();
@@ -703,6 +806,7 @@ absl::StatusOr<Offset> Log::DeleteRecordsBefore(Offset offset) {
                             },
                             "below the log start offset")
                             .status());
+  producers_.TruncateHead(log_start_offset().value());
   return log_start_offset();
 }
 
@@ -740,6 +844,9 @@ absl::StatusOr<int32_t> Log::DeleteOldSegments() {
                                           return next_base && *next_base <= log_start;
                                         },
                                         "below the log start offset"));
+  // Producers whose batches are gone, or idle past producer.id.expiration.ms.
+  producers_.TruncateHead(log_start_offset().value());
+  producers_.Expire(env_->clock()->NowMs(), config.producer_id_expiration_ms);
   return deleted + n;
 }
 
@@ -894,6 +1001,11 @@ absl::Status Log::Close() {
       for (const auto& [base, segment] : segments_) segment->OnBecomeInactive();
     }
     flushed = FlushLocked(log_end_offset());
+    // A clean shutdown leaves the producers' state at the log end: the next
+    // Open replays nothing.
+    if (flushed.ok() && (!producers_.empty() || !snapshot_offsets_.empty())) {
+      TakeProducerSnapshotLocked(log_end_offset());
+    }
   }
   {
     // Indexes of segments below the recovery point may hold the entry just

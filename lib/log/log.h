@@ -35,6 +35,7 @@
 #include "absl/types/span.h"
 #include "log/log_config.h"
 #include "log/log_segment.h"
+#include "log/producer_state.h"
 #include "samsa/bytes.h"
 #include "samsa/env.h"
 #include "samsa/types.h"
@@ -65,6 +66,9 @@ struct LogAppendInfo {
   int32_t num_batches = 0;
   int32_t num_records = 0;
   int64_t valid_bytes = 0;
+  // An idempotent producer's retry of a batch already stored: nothing was
+  // written; the offsets are the stored batch's.
+  bool duplicate = false;
 };
 
 struct LogReadInfo {
@@ -249,6 +253,16 @@ class Log {
       const char* reason) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   absl::Status DeleteSegmentFiles(const std::shared_ptr<LogSegment>& segment, const char* reason);
   std::shared_ptr<LogSegment> ActiveSegment() const;
+  // Producer snapshots (producer_state.h): written at rolls and at Close.
+  void TakeProducerSnapshotLocked(Offset offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  void DeleteProducerSnapshotsAfterLocked(Offset offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
+  void DeleteProducerSnapshot(int64_t offset);
+  // Rebuilds producers_ at Open: the newest snapshot at or below the log end,
+  // then the batches after it.
+  // Without a snapshot, the active segment is replayed when
+  // `replay_without_snapshot` (a truncation, a crash).
+  absl::Status LoadProducerState(bool replay_without_snapshot)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   absl::Status StorageError(const absl::Status& cause, std::string_view what) const;
   // Returns StorageError(cause, what) and takes the log offline.
   absl::Status GoOffline(const absl::Status& cause, std::string_view what)
@@ -269,6 +283,10 @@ class Log {
   absl::Status offline_ ABSL_GUARDED_BY(append_mu_);
   bool dir_needs_sync_ ABSL_GUARDED_BY(append_mu_) = false;
   int64_t unflushed_records_ ABSL_GUARDED_BY(append_mu_) = 0;
+  // Idempotent producers (producer_state.h), and the offsets of the
+  // .snapshot files of them in the directory.
+  ProducerStateManager producers_ ABSL_GUARDED_BY(append_mu_);
+  std::vector<int64_t> snapshot_offsets_ ABSL_GUARDED_BY(append_mu_);
 
   // Guards what readers look at; held only briefly, never across file I/O.
   mutable SharedMutex mu_;

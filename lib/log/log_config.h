@@ -43,6 +43,9 @@ struct LogConfig {
   int64_t timestamp_difference_max_ms = kNoLimit;  // message.timestamp.difference.max.ms
   int64_t timestamp_before_max_ms = kNoLimit;      // message.timestamp.before.max.ms
   int64_t timestamp_after_max_ms = kNoLimit;       // message.timestamp.after.max.ms
+  // Broker-wide (not a topic config): an idempotent producer idle this long
+  // is forgotten.
+  int64_t producer_id_expiration_ms = 86400000;    // producer.id.expiration.ms
 
   bool compact() const { return cleanup_policy != CleanupPolicy::kDelete; }
   // Kafka 3.6's LogConfig (KIP-937): before/after.max.ms when set (not

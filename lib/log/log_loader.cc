@@ -14,18 +14,6 @@
 namespace samsa {
 namespace {
 
-// "00000000000000367814.log" -> 367814; nullopt for anything else.
-std::optional<Offset> ParseSegmentName(std::string_view name, std::string_view suffix) {
-  if (!EndsWith(name, suffix) || name.size() != 20 + suffix.size()) return std::nullopt;
-  int64_t value = 0;
-  for (char c : name.substr(0, 20)) {
-    if (c < '0' || c > '9') return std::nullopt;
-    if (value > (std::numeric_limits<int64_t>::max() - (c - '0')) / 10) return std::nullopt;
-    value = value * 10 + (c - '0');
-  }
-  return Offset(value);
-}
-
 constexpr int64_t kLargeSegmentBytes = 64 << 20;
 
 }  // namespace
@@ -236,6 +224,11 @@ absl::Status Log::Load() {
     last_flush_time_ms_ = env_->clock()->NowMs();
   }
   recovery_info_.log_end_offset = log_end;
+  {
+    MutexLock lock(&append_mu_);
+    SAMSA_RETURN_IF_ERROR(
+        LoadProducerState(/*replay_without_snapshot=*/!options_.had_clean_shutdown));
+  }
 
   if (recovered) {
     // The recovered bytes are valid now; make them durable so the recovery
@@ -254,6 +247,72 @@ absl::Status Log::Load() {
                 log_end.value());
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status Log::LoadProducerState(bool replay_without_snapshot) {
+  const Offset log_end = log_end_offset();
+  SAMSA_ASSIGN_OR_RETURN(std::vector<std::string> children, env_->GetChildren(options_.dir));
+  std::vector<int64_t> offsets;
+  for (const std::string& child : children) {
+    if (auto offset = ProducerStateManager::ParseSnapshotFileName(child)) offsets.push_back(*offset);
+  }
+  std::sort(offsets.begin(), offsets.end());
+  // A snapshot past the log end describes batches a crash or a truncation
+  // took away (Kafka's truncateAndReload drops it too).
+  while (!offsets.empty() && offsets.back() > log_end.value()) {
+    SAMSA_LOG(kInfo, "{}: removing producer snapshot at {}, past the log end offset {}", name(),
+              offsets.back(), log_end.value());
+    DeleteProducerSnapshot(offsets.back());
+    offsets.pop_back();
+  }
+  std::optional<int64_t> from;
+  while (!offsets.empty()) {
+    const std::string path =
+        JoinPath(options_.dir, ProducerStateManager::SnapshotFileName(offsets.back()));
+    absl::StatusOr<std::string> bytes = ReadFileToString(env_, path);
+    absl::Status loaded = bytes.ok() ? producers_.LoadSnapshot(*bytes) : bytes.status();
+    if (loaded.ok()) {
+      from = offsets.back();
+      break;
+    }
+    SAMSA_LOG(kWarning, "{}: ignoring producer snapshot {}: {}", name(), path, loaded.ToString());
+    DeleteProducerSnapshot(offsets.back());
+    offsets.pop_back();
+  }
+  snapshot_offsets_ = offsets;
+  if (!from) {
+    // A clean shutdown with producers leaves a snapshot; without one there
+    // were none. After a crash, producers that appeared since the last roll
+    // (which would have snapshotted them) are in the active segment.
+    if (!replay_without_snapshot) return absl::OkStatus();
+    from = ActiveSegment()->base_offset().value();
+  }
+  if (*from < log_end.value()) {
+    SAMSA_LOG(kInfo, "{}: rebuilding idempotent producers' state from offset {} to {}", name(),
+              *from, log_end.value());
+    std::vector<std::shared_ptr<LogSegment>> segments;
+    {
+      ReaderLock lock(&mu_);
+      auto it = segments_.upper_bound(Offset(*from));
+      if (it != segments_.begin()) --it;
+      for (; it != segments_.end(); ++it) segments.push_back(it->second);
+    }
+    for (const auto& segment : segments) {
+      BatchIterator batches(segment->log_file(), 0, segment->size(), BatchIterator::Mode::kHeaders);
+      while (true) {
+        SAMSA_ASSIGN_OR_RETURN(BatchIterator::Step step, batches.Next());
+        if (step.kind != BatchIterator::Step::kBatch) break;
+        const LocatedBatch& b = step.located;
+        if (b.last_offset < *from || b.producer_id < 0 || b.control) continue;
+        producers_.Update({b.producer_id, b.producer_epoch, b.base_sequence,
+                           static_cast<int32_t>(b.last_offset - b.base_offset + 1)},
+                          b.base_offset, b.last_offset, b.max_timestamp);
+      }
+    }
+  }
+  producers_.TruncateHead(log_start_offset().value());
+  producers_.Expire(env_->clock()->NowMs(), config().producer_id_expiration_ms);
   return absl::OkStatus();
 }
 

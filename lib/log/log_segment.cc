@@ -10,6 +10,7 @@
 #include "util/endian.h"
 #include "util/logging.h"
 #include "util/status_macros.h"
+#include "util/strings.h"
 
 namespace samsa {
 namespace {
@@ -26,6 +27,17 @@ std::string PathFor(const std::string& dir, Offset base, std::string_view suffix
 
 std::string SegmentFileStem(Offset base_offset) {
   return fmt::format("{:020d}", base_offset.value());
+}
+
+std::optional<Offset> ParseSegmentName(std::string_view name, std::string_view suffix) {
+  if (!EndsWith(name, suffix) || name.size() != 20 + suffix.size()) return std::nullopt;
+  int64_t value = 0;
+  for (char c : name.substr(0, 20)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (value > (std::numeric_limits<int64_t>::max() - (c - '0')) / 10) return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  return Offset(value);
 }
 
 LogSegment::LogSegment(Env* env, std::string dir, Offset base_offset, const LogConfig& config,

@@ -33,6 +33,8 @@ namespace samsa {
 
 // "00000000000000367814" for 367814.
 std::string SegmentFileStem(Offset base_offset);
+// "00000000000000367814<suffix>" -> 367814; nullopt for anything else.
+std::optional<Offset> ParseSegmentName(std::string_view name, std::string_view suffix);
 
 struct BatchLocation {
   Offset base_offset;

@@ -797,7 +797,6 @@ TEST_CASE("with linger.ms=0 a Send after a pause ships itself while the sender i
 TEST_CASE("with linger.ms=0 back-to-back Sends ship what the busy sender leaves",
           "[producer][direct]") {
   HeldSenderFixture h;
-  ProducerFixture& f = h.f;
   Producer* producer = h.producer.get();
   HeldSender& held = h.held;
   // Sends as fast as this thread can for 2 ms. Sends under 5 us apart queue

@@ -124,6 +124,16 @@ TEST_CASE("log.message.timestamp.*.max.ms reach the topics' log config", "[confi
   CHECK_FALSE(BrokerConfig::FromProperties({{"log.message.timestamp.before.max.ms", "soon"}}).ok());
 }
 
+TEST_CASE("producer.id.expiration.ms reaches the logs", "[config]") {
+  absl::StatusOr<BrokerConfig> defaults = BrokerConfig::FromProperties({});
+  REQUIRE(defaults.ok());
+  CHECK(DefaultLogConfig(*defaults).producer_id_expiration_ms == 86400000);  // Kafka's default
+  absl::StatusOr<BrokerConfig> c = BrokerConfig::FromProperties({{"producer.id.expiration.ms", "60000"}});
+  REQUIRE(c.ok());
+  CHECK(DefaultLogConfig(*c).producer_id_expiration_ms == 60000);
+  CHECK_FALSE(BrokerConfig::FromProperties({{"producer.id.expiration.ms", "0"}}).ok());
+}
+
 TEST_CASE("an unknown key is a warning that names it, never an error", "[config]") {
   std::vector<std::string> warnings;
   absl::StatusOr<BrokerConfig> c = BrokerConfig::FromProperties({{"no.such.setting", "1"}}, &warnings);

@@ -6,7 +6,8 @@ python3-confluent-kafka) against samsa-server over TCP.
 
 1. AdminClient: create_topics, list_topics, delete_topics.
 2. Producer with acks=all and each compression codec; every delivery report
-   carries an offset; a consumer reads every value back.
+   carries an offset; a consumer reads every value back. An idempotent
+   producer's (enable.idempotence) 1000 records are stored once each.
 3. A consumer group of two splits 4 partitions 2 + 2; when one closes (it
    leaves the group), the other gets all 4.
 Fails (not skips) when confluent_kafka is missing.
@@ -32,7 +33,8 @@ def main():
         # 1. Admin.
         admin = AdminClient({"bootstrap.servers": bootstrap})
         futures = admin.create_topics([NewTopic("grouped", num_partitions=4, replication_factor=1),
-                                       NewTopic("doomed", num_partitions=1, replication_factor=1)])
+                                       NewTopic("doomed", num_partitions=1, replication_factor=1),
+                                       NewTopic("idempotent", num_partitions=2, replication_factor=1)])
         for topic, f in futures.items():
             try:
                 f.result(10)
@@ -74,6 +76,38 @@ def main():
                     values.append(m.value().decode())
             consumer.close()
             check(values == ["%s-%d" % (codec, i) for i in range(200)], "%s values read back" % codec)
+
+        # 2b. An idempotent producer (InitProducerId, then batches with
+        # producer id, epoch and sequences the broker checks).
+        producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True,
+                             "linger.ms": 2, "batch.num.messages": 50})
+        reports = []
+        for i in range(1000):
+            producer.produce("idempotent", value=b"i-%d" % i, partition=i % 2,
+                             on_delivery=lambda err, msg: reports.append((err, msg.partition(), msg.offset())))
+            if i % 100 == 99:
+                producer.poll(0)
+        producer.flush(15)
+        by_partition = {0: [], 1: []}
+        for err, p, o in reports:
+            if err is None:
+                by_partition[p].append(o)
+        check(len(reports) == 1000 and all(e is None for e, _, _ in reports)
+              and all(sorted(v) == list(range(500)) for v in by_partition.values()),
+              "enable.idempotence: 1000 delivery reports, offsets 0..499 per partition (errors: %s)"
+              % [str(e) for e, _, _ in reports if e is not None][:3])
+        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "idem-reader",
+                             "auto.offset.reset": "earliest", "enable.auto.commit": False})
+        consumer.assign([TopicPartition("idempotent", 0, 0), TopicPartition("idempotent", 1, 0)])
+        values = []
+        deadline = time.time() + 15
+        while len(values) < 1000 and time.time() < deadline:
+            m = consumer.poll(0.5)
+            if m is not None and m.error() is None:
+                values.append(m.value().decode())
+        consumer.close()
+        check(sorted(values) == sorted("i-%d" % i for i in range(1000)),
+              "the idempotent producer's 1000 records are read back once each")
 
         # 3. A group of two.
         conf = {"bootstrap.servers": bootstrap, "group.id": "pair", "auto.offset.reset": "earliest",

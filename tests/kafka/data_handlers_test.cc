@@ -42,6 +42,8 @@ constexpr int16_t kNotLeaderOrFollower = 6;
 constexpr int16_t kInvalidTopic = 17;
 constexpr int16_t kInvalidRequiredAcks = 21;
 constexpr int16_t kInvalidRequest = 42;
+constexpr int16_t kOutOfOrderSequenceNumber = 45;
+constexpr int16_t kInvalidProducerEpoch = 47;
 constexpr int16_t kTransactionalIdAuthorizationFailed = 53;
 constexpr int16_t kFetchSessionIdNotFound = 70;
 constexpr int16_t kFencedLeaderEpoch = 74;
@@ -656,6 +658,34 @@ TEST_CASE("an idempotent producer's batch (producer id, epoch, sequence) is stor
   REQUIRE(r.ok());
   CHECK(r->responses[0].partition_responses[0].error_code == kNone);
   CHECK(f.LogEnd({"t", 0}) == 3);
+
+  // A retry (the client did not see the answer) gets the same offsets and
+  // stores nothing; the next batch continues the sequence; a gap, or an
+  // epoch older than the producer's, is refused (KIP-98, Kafka's
+  // ProducerStateManager).
+  o.base_sequence = 3;
+  auto second = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(2, "idem2", 0, o), -1), 9);
+  REQUIRE(second.ok());
+  CHECK(second->responses[0].partition_responses[0].base_offset == 3);
+  for (int16_t version : {3, 7, 9}) {
+    INFO("produce v" << version);
+    auto retry = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(2, "idem2", 0, o), -1),
+                                           version);
+    REQUIRE(retry.ok());
+    CHECK(retry->responses[0].partition_responses[0].error_code == kNone);
+    CHECK(retry->responses[0].partition_responses[0].base_offset == 3);
+  }
+  CHECK(f.LogEnd({"t", 0}) == 5);
+  o.base_sequence = 6;
+  auto gap = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(1, "gap", 0, o), -1), 9);
+  REQUIRE(gap.ok());
+  CHECK(gap->responses[0].partition_responses[0].error_code == kOutOfOrderSequenceNumber);
+  o.base_sequence = 5;
+  o.producer_epoch = static_cast<int16_t>(pid->producer_epoch - 1);
+  auto fenced = kt::Call<ProduceResponse>(f.ctx(), ProduceOf("t", 0, Batch(1, "old", 0, o), -1), 9);
+  REQUIRE(fenced.ok());
+  CHECK(fenced->responses[0].partition_responses[0].error_code == kInvalidProducerEpoch);
+  CHECK(f.LogEnd({"t", 0}) == 5);
 }
 
 TEST_CASE("fetch v13+ names topics by the id metadata gave", "[kafka][handlers][fetch]") {

@@ -29,17 +29,20 @@ inline absl::Status WriteDumpLogFixture(Env* env, const std::string& dir) {
                                     CompressionType::kSnappy, CompressionType::kLz4,
                                     CompressionType::kZstd};
   int64_t ts = 1700000000000;
+  int32_t sequence = 0;  // the idempotent producer's next sequence (the broker checks it)
   for (int round = 0; round < 8; ++round) {
     for (CompressionType codec : codecs) {
+      const int records = 1 + (round % 4) * 3;
       record::RecordBatchOptions o;
       o.compression = codec;
       if (round % 3 == 1) {
         o.producer_id = 4242;
         o.producer_epoch = 7;
-        o.base_sequence = round * 10;
+        o.base_sequence = sequence;
+        sequence += records;
       }
       record::RecordBatchBuilder b(o);
-      for (int i = 0; i < 1 + (round % 4) * 3; ++i) {
+      for (int i = 0; i < records; ++i) {
         const std::string key = "key-" + std::to_string(round * 100 + i);
         const std::string value = std::string(20 + i * 13, static_cast<char>('a' + i % 26));
         // RecordHeader holds views: the value must outlive the Append.

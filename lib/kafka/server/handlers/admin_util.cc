@@ -157,6 +157,7 @@ std::vector<BrokerConfigValue> BrokerConfigValues(const BrokerConfig& c) {
       {"offsets.topic.num.partitions", std::to_string(c.offsets_topic_num_partitions), T::kInt},
       {"offsets.topic.replication.factor", std::to_string(c.offsets_topic_replication_factor), T::kShort},
       {"offsets.topic.segment.bytes", std::to_string(c.offsets_topic_segment_bytes), T::kInt},
+      {"producer.id.expiration.ms", std::to_string(c.producer_id_expiration_ms), T::kInt},
       {"queued.max.requests", std::to_string(c.queued_max_requests), T::kInt},
       {"replica.lag.time.max.ms", std::to_string(c.replica_lag_time_max_ms), T::kLong},
       {"sasl.enabled.mechanisms", c.sasl_enabled_mechanisms, T::kList},
