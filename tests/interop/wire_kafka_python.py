@@ -13,7 +13,10 @@ the seed's flow and the group, admin and SASL paths a Python test suite uses.
 3. KafkaAdminClient: create, list, describe configs, delete topics.
 4. Restart of samsa-server on a disk log dir: every acknowledged record and
    the committed offsets are still there.
-5. SASL/PLAIN on a SASL_PLAINTEXT listener: right password works, a wrong
+5. An idempotent batch built by kafka-python's DefaultRecordBatchBuilder,
+   sent twice in raw ProduceRequests: the retry gets the first offset and is
+   not stored again; a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER.
+6. SASL/PLAIN on a SASL_PLAINTEXT listener: right password works, a wrong
    one fails to connect.
 Fails (not skips) when kafka-python is missing.
 """
@@ -26,7 +29,10 @@ from samsa_server import check
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType, NewTopic
+from kafka.client_async import KafkaClient
 from kafka.errors import KafkaError, NoBrokersAvailable, PolicyViolationError
+from kafka.protocol.produce import ProduceRequest
+from kafka.record.default_records import DefaultRecordBatchBuilder
 
 SERVER = sys.argv[1]
 
@@ -128,7 +134,48 @@ def main():
     probe.close()
     server.stop()
 
-    # 5. SASL/PLAIN.
+    # 5. An idempotent producer's batch, built by kafka-python's record
+    # builder, sent twice as a client retrying after a lost response would:
+    # the second answer carries the first one's offset and nothing is stored
+    # twice; a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER (45).
+    server = start_server(base_overrides(tempfile.mkdtemp(prefix="samsa-wire-idem-")))
+    client = KafkaClient(bootstrap_servers=server.bootstrap)
+    node = 0  # broker.id
+    def produce(first_seq, n):
+        builder = DefaultRecordBatchBuilder(magic=2, compression_type=0, is_transactional=0,
+                                            producer_id=4321, producer_epoch=0,
+                                            base_sequence=first_seq, batch_size=1 << 20)
+        for i in range(n):
+            builder.append(i, timestamp=None, key=None, value=b"seq-%d" % (first_seq + i), headers=[])
+        request = ProduceRequest[3](transactional_id=None, required_acks=-1, timeout=10000,
+                                    topics=[("idem", [(0, bytes(builder.build()))])])
+        while not client.ready(node):
+            client.poll(timeout_ms=100)
+        future = client.send(node, request)
+        client.poll(future=future, timeout_ms=10000)
+        (_, partitions), = future.value.topics
+        (_, error, offset, _), = partitions
+        return error, offset
+    admin = KafkaAdminClient(bootstrap_servers=server.bootstrap)
+    admin.create_topics([NewTopic("idem", num_partitions=1, replication_factor=1)])
+    admin.close()
+    first = produce(0, 3)
+    retry = produce(0, 3)
+    check(first == (0, 0) and retry == (0, 0),
+          "an idempotent batch sent twice is answered with offset 0 both times (%s, %s)" % (first, retry))
+    check(produce(3, 2) == (0, 3), "the next sequence is stored at offset 3")
+    check(produce(9, 1)[0] == 45, "a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER")
+    client.close()
+    consumer = KafkaConsumer(bootstrap_servers=server.bootstrap, auto_offset_reset="earliest",
+                             consumer_timeout_ms=3000)
+    consumer.assign([TopicPartition("idem", 0)])
+    values = [m.value for m in consumer]
+    consumer.close()
+    check(values == [b"seq-0", b"seq-1", b"seq-2", b"seq-3", b"seq-4"],
+          "the log holds each record once (%s)" % values)
+    server.stop()
+
+    # 6. SASL/PLAIN.
     sasl = base_overrides(tempfile.mkdtemp(prefix="samsa-wire-sasl-"))
     sasl["listeners"] = "SASL_PLAINTEXT://127.0.0.1:0"
     sasl["sasl.enabled.mechanisms"] = "PLAIN"
