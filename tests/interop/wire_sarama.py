@@ -11,7 +11,8 @@ Builds sarama/main.go (GOPATH mode over /usr/share/gocode) and runs it:
    configs, create partitions, delete records, delete topics), produce with
    keys and headers through none/gzip/snappy/lz4 and read back, zstd refused
    at Produce v3 (UNSUPPORTED_COMPRESSION_TYPE, as Kafka does), ListOffsets
-   earliest/latest/by time, a consumer group of two sharing four partitions
+   earliest/latest/by time, an idempotent producer's records stored once,
+   a consumer group of two sharing four partitions
    with committed offsets, ListGroups and DescribeGroups;
 2. against a SASL_PLAINTEXT listener: SaslHandshake v1 + SaslAuthenticate
    with the right password, SASL_AUTHENTICATION_FAILED with a wrong one.

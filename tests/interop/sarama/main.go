@@ -160,6 +160,36 @@ func offsetsForTimes(brokers []string, client sarama.Client) {
 	check(err == nil && got == -1, "ListOffsets past every record's timestamp is -1: %d %v", got, err)
 }
 
+// An idempotent producer (InitProducerId, then batches with producer id,
+// epoch and sequences the broker checks).
+func idempotent(brokers []string, client sarama.Client) {
+	cfg := baseConfig()
+	cfg.Producer.Idempotent = true
+	cfg.Net.MaxOpenRequests = 1
+	cfg.Producer.Retry.Max = 3
+	producer, err := sarama.NewSyncProducer(brokers, cfg)
+	if err != nil {
+		check(false, "NewSyncProducer (idempotent): %v", err)
+		return
+	}
+	defer producer.Close()
+	var msgs []*sarama.ProducerMessage
+	for i := 0; i < 300; i++ {
+		msgs = append(msgs, &sarama.ProducerMessage{Topic: "st", Partition: 3, Value: sarama.StringEncoder(fmt.Sprintf("idem-%d", i))})
+	}
+	start, _ := client.GetOffset("st", 3, sarama.OffsetNewest)
+	for i := 0; i < 3; i++ {
+		if err := producer.SendMessages(msgs[i*100 : (i+1)*100]); err != nil {
+			check(false, "idempotent SendMessages: %v", err)
+			return
+		}
+	}
+	end, err := client.GetOffset("st", 3, sarama.OffsetNewest)
+	check(err == nil && end-start == 300 && msgs[0].Offset == start && msgs[299].Offset == start+299,
+		"an idempotent producer's 300 records are stored once, at offsets %d..%d (end %d)",
+		msgs[0].Offset, msgs[299].Offset, end)
+}
+
 type member struct {
 	name string
 	mu   *sync.Mutex
@@ -353,6 +383,7 @@ func mainChecks(brokers []string) {
 
 	produceAndConsume(brokers, client)
 	offsetsForTimes(brokers, client)
+	idempotent(brokers, client)
 	consumerGroup(brokers, client, admin)
 	adminChecks(brokers, client, admin)
 }
