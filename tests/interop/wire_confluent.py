@@ -24,6 +24,22 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 SERVER = sys.argv[1]
 
+
+def read_values(bootstrap, group, partitions, count):
+    """Up to `count` values from offset 0 of `partitions` (topic, partition)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    consumer.assign([TopicPartition(t, p, 0) for t, p in partitions])
+    values = []
+    deadline = time.time() + 15
+    while len(values) < count and time.time() < deadline:
+        m = consumer.poll(0.5)
+        if m is not None and m.error() is None:
+            values.append(m.value().decode())
+    consumer.close()
+    return values
+
+
 def main():
     server = samsa_server.Server(SERVER, {
         "broker.id": "0", "listeners": "PLAINTEXT://127.0.0.1:0", "samsa.storage": "memory",
@@ -65,16 +81,7 @@ def main():
             check(len(reports) == 200 and all(e is None for e, _ in reports)
                   and sorted(o for _, o in reports) == list(range(200)),
                   "acks=all %s: 200 delivery reports with offsets 0..199" % codec)
-            consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "reader-" + codec,
-                                 "auto.offset.reset": "earliest", "enable.auto.commit": False})
-            consumer.assign([TopicPartition(topic, 0, 0)])
-            values = []
-            deadline = time.time() + 15
-            while len(values) < 200 and time.time() < deadline:
-                m = consumer.poll(0.5)
-                if m is not None and m.error() is None:
-                    values.append(m.value().decode())
-            consumer.close()
+            values = read_values(bootstrap, "reader-" + codec, [(topic, 0)], 200)
             check(values == ["%s-%d" % (codec, i) for i in range(200)], "%s values read back" % codec)
 
         # 2b. An idempotent producer (InitProducerId, then batches with
@@ -96,16 +103,7 @@ def main():
               and all(sorted(v) == list(range(500)) for v in by_partition.values()),
               "enable.idempotence: 1000 delivery reports, offsets 0..499 per partition (errors: %s)"
               % [str(e) for e, _, _ in reports if e is not None][:3])
-        consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "idem-reader",
-                             "auto.offset.reset": "earliest", "enable.auto.commit": False})
-        consumer.assign([TopicPartition("idempotent", 0, 0), TopicPartition("idempotent", 1, 0)])
-        values = []
-        deadline = time.time() + 15
-        while len(values) < 1000 and time.time() < deadline:
-            m = consumer.poll(0.5)
-            if m is not None and m.error() is None:
-                values.append(m.value().decode())
-        consumer.close()
+        values = read_values(bootstrap, "idem-reader", [("idempotent", 0), ("idempotent", 1)], 1000)
         check(sorted(values) == sorted("i-%d" % i for i in range(1000)),
               "the idempotent producer's 1000 records are read back once each")
 

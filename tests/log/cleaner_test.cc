@@ -133,16 +133,7 @@ struct CleanerFixture {
   }
 
   std::unique_ptr<Log> Open(bool clean = true) {
-    Log::Options options;
-    options.env = env.get();
-    options.dir = "/data/t-0";
-    options.topic = "t";
-    options.partition = 0;
-    options.config = config;
-    options.had_clean_shutdown = clean;
-    absl::StatusOr<std::unique_ptr<Log>> opened = Log::Open(std::move(options));
-    REQUIRE(opened.ok());
-    return *std::move(opened);
+    return testing::OpenLog(testing::LogOptions(env.get(), "/data/t-0", "t", config, clean));
   }
 
   LogAppendInfo Append(const std::vector<KV>& records,

@@ -31,17 +31,8 @@ struct LogFixture {
   }
 
   std::unique_ptr<Log> Open(bool clean = true, Offset recovery_point = Offset(0)) {
-    Log::Options options;
-    options.env = env.get();
-    options.dir = "/data/orders-0";
-    options.topic = "orders";
-    options.partition = 0;
-    options.config = config;
-    options.had_clean_shutdown = clean;
-    options.recovery_point = recovery_point;
-    absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(std::move(options));
-    REQUIRE(log.ok());
-    return *std::move(log);
+    return testing::OpenLog(
+        testing::LogOptions(env.get(), "/data/orders-0", "orders", config, clean, recovery_point));
   }
 
   LogAppendInfo Append(Log& log, int n, const std::string& prefix, size_t value_size = 0) {

@@ -1,6 +1,7 @@
 // Helpers for log tests: build batches, read a log back record by record.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,28 @@
 #include "record/record_batch.h"
 
 namespace samsa::testing {
+
+// Options for partition 0 of `topic` in `dir`.
+inline Log::Options LogOptions(Env* env, const std::string& dir, const std::string& topic,
+                               const LogConfig& config, bool clean,
+                               Offset recovery_point = Offset(0)) {
+  Log::Options options;
+  options.env = env;
+  options.dir = dir;
+  options.topic = topic;
+  options.partition = 0;
+  options.config = config;
+  options.had_clean_shutdown = clean;
+  options.recovery_point = recovery_point;
+  return options;
+}
+
+// Log::Open, which must succeed.
+inline std::unique_ptr<Log> OpenLog(Log::Options options) {
+  absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(std::move(options));
+  REQUIRE(log.ok());
+  return *std::move(log);
+}
 
 struct TestRecord {
   int64_t offset = -1;

@@ -182,16 +182,7 @@ struct LogRig {
   }
 
   std::unique_ptr<Log> Open(bool clean) {
-    Log::Options options;
-    options.env = &env;
-    options.dir = "/data/p-0";
-    options.topic = "p";
-    options.partition = 0;
-    options.config = config;
-    options.had_clean_shutdown = clean;
-    absl::StatusOr<std::unique_ptr<Log>> log = Log::Open(std::move(options));
-    REQUIRE(log.ok());
-    return *std::move(log);
+    return testing::OpenLog(testing::LogOptions(&env, "/data/p-0", "p", config, clean));
   }
   LogAppendInfo Append(Log& log, const std::string& batch) {
     absl::StatusOr<LogAppendInfo> info = log.AppendAsLeader(batch, 0);

@@ -27,20 +27,10 @@ struct Fixture {
   LogConfig config;
 
   absl::StatusOr<std::unique_ptr<Log>> TryOpen(bool clean, Offset recovery_point = Offset(0)) {
-    Log::Options options;
-    options.env = env.get();
-    options.dir = kDir;
-    options.topic = "t";
-    options.partition = 0;
-    options.config = config;
-    options.had_clean_shutdown = clean;
-    options.recovery_point = recovery_point;
-    return Log::Open(std::move(options));
+    return Log::Open(testing::LogOptions(env.get(), kDir, "t", config, clean, recovery_point));
   }
   std::unique_ptr<Log> Open(bool clean, Offset recovery_point = Offset(0)) {
-    auto log = TryOpen(clean, recovery_point);
-    REQUIRE(log.ok());
-    return *std::move(log);
+    return testing::OpenLog(testing::LogOptions(env.get(), kDir, "t", config, clean, recovery_point));
   }
   // Writes `batches` batches of 2 records and closes cleanly.
   void Write(int batches, int value_size = 100) {
