@@ -160,7 +160,10 @@ std::string ProducerStateManager::EncodeSnapshot() const {
   return out;
 }
 
-absl::Status ProducerStateManager::LoadSnapshot(std::string_view bytes) {
+int32_t ProducerSnapshotEntry::first_seq() const { return DecrementSequence(last_seq, offset_delta); }
+
+absl::StatusOr<std::vector<ProducerSnapshotEntry>> ProducerStateManager::DecodeSnapshot(
+    std::string_view bytes) {
   if (bytes.size() < kEntriesPos + 4) {
     return absl::DataLossError(fmt::format("producer snapshot of {} bytes is truncated", bytes.size()));
   }
@@ -180,22 +183,36 @@ absl::Status ProducerStateManager::LoadSnapshot(std::string_view bytes) {
     return absl::DataLossError(fmt::format("producer snapshot of {} bytes cannot hold {} entries",
                                            bytes.size(), count));
   }
-  absl::flat_hash_map<int64_t, Entry> loaded;
+  std::vector<ProducerSnapshotEntry> entries(static_cast<size_t>(count));
   const char* p = bytes.data() + kEntriesPos + 4;
-  for (int32_t i = 0; i < count; ++i, p += kEntrySize) {
-    const auto id = static_cast<int64_t>(LoadBE64(p));
+  for (ProducerSnapshotEntry& e : entries) {
+    e.producer_id = static_cast<int64_t>(LoadBE64(p));
+    e.epoch = static_cast<int16_t>(LoadBE16(p + 8));
+    e.last_seq = static_cast<int32_t>(LoadBE32(p + 10));
+    e.last_offset = static_cast<int64_t>(LoadBE64(p + 14));
+    e.offset_delta = static_cast<int32_t>(LoadBE32(p + 22));
+    e.timestamp = static_cast<int64_t>(LoadBE64(p + 26));
+    e.coordinator_epoch = static_cast<int32_t>(LoadBE32(p + 34));
+    e.current_txn_first_offset = static_cast<int64_t>(LoadBE64(p + 38));
+    p += kEntrySize;
+  }
+  return entries;
+}
+
+absl::Status ProducerStateManager::LoadSnapshot(std::string_view bytes) {
+  absl::StatusOr<std::vector<ProducerSnapshotEntry>> entries = DecodeSnapshot(bytes);
+  if (!entries.ok()) return entries.status();
+  absl::flat_hash_map<int64_t, Entry> loaded;
+  for (const ProducerSnapshotEntry& e : *entries) {
     Entry entry;
-    entry.epoch = static_cast<int16_t>(LoadBE16(p + 8));
-    const auto last_seq = static_cast<int32_t>(LoadBE32(p + 10));
-    const auto last_offset = static_cast<int64_t>(LoadBE64(p + 14));
-    const auto delta = static_cast<int32_t>(LoadBE32(p + 22));
-    entry.last_timestamp = static_cast<int64_t>(LoadBE64(p + 26));
+    entry.epoch = e.epoch;
+    entry.last_timestamp = e.timestamp;
     // ProducerStateManager.readSnapshot: a batch only when its offset is known.
-    if (last_offset >= 0 && delta >= 0 && delta <= last_offset) {
-      entry.batches.push_back({DecrementSequence(last_seq, delta), last_seq, last_offset - delta,
-                               last_offset, entry.last_timestamp});
+    if (e.last_offset >= 0 && e.offset_delta >= 0 && e.offset_delta <= e.last_offset) {
+      entry.batches.push_back(
+          {e.first_seq(), e.last_seq, e.last_offset - e.offset_delta, e.last_offset, e.timestamp});
     }
-    loaded[id] = std::move(entry);
+    loaded[e.producer_id] = std::move(entry);
   }
   producers_ = std::move(loaded);
   return absl::OkStatus();

@@ -49,6 +49,19 @@ struct ProducerBatchMetadata {
   int64_t timestamp = -1;  // the batch's maxTimestamp
 };
 
+// One producer of a snapshot file, field for field.
+struct ProducerSnapshotEntry {
+  int64_t producer_id = -1;
+  int16_t epoch = -1;
+  int32_t last_seq = -1;
+  int64_t last_offset = -1;
+  int32_t offset_delta = 0;  // last offset - first offset of the last batch
+  int64_t timestamp = -1;
+  int32_t coordinator_epoch = -1;
+  int64_t current_txn_first_offset = -1;
+  int32_t first_seq() const;  // of the last batch
+};
+
 class ProducerStateManager {
  public:
   static constexpr int kNumBatchesToRetain = 5;
@@ -102,8 +115,10 @@ class ProducerStateManager {
   // - first offset of the last batch), int64 timestamp, int32 coordinator
   // epoch (-1), int64 current transaction first offset (-1). Big-endian.
   std::string EncodeSnapshot() const;
-  // Replaces the state with a snapshot's (kCorruptMessage-free: a bad file
-  // is a DataLoss status naming what is wrong, and changes nothing).
+  // The entries of a snapshot file, in file order; a damaged file (version,
+  // CRC, size) is a DataLoss status naming what is wrong.
+  static absl::StatusOr<std::vector<ProducerSnapshotEntry>> DecodeSnapshot(std::string_view bytes);
+  // Replaces the state with a snapshot's; on error changes nothing.
   absl::Status LoadSnapshot(std::string_view bytes);
 
   // "00000000000000000123.snapshot"

@@ -1,5 +1,6 @@
 #include "dump_log.h"
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -238,6 +239,39 @@ TEST_CASE("dump-log shows a bad CRC and stops at a torn tail", "[dump]") {
   CHECK(r.lines[2].find("isvalid: false") != std::string::npos);
   CHECK(r.out.find("isvalid: true") != std::string::npos);
   CHECK(r.err.find("invalid bytes at the end of") != std::string::npos);
+}
+
+// Kafka's DumpLogSegments.dumpProducerIdSnapshot line. The fixture's
+// idempotent producer 4242 (epoch 7) wrote 5 batches of 4, 5 of 1 and 5 of
+// 10 records: its last batch holds sequences 65..74 and is the log's last,
+// and the clean close left the snapshot at the log end offset.
+TEST_CASE("dump-log of a producer snapshot prints each producer's last batch", "[dump]") {
+  Fixture f;
+  const std::vector<std::string> snapshots = f.Files(".snapshot");
+  REQUIRE(!snapshots.empty());
+  const std::string newest = *std::max_element(snapshots.begin(), snapshots.end());
+  const int64_t log_end = std::stoll(newest.substr(newest.rfind('/') + 1, 20));
+  auto r = f.Dump(newest);
+  INFO(r.out << r.err);
+  CHECK(r.rc == 0);
+  REQUIRE(r.lines.size() == 2);
+  CHECK(r.lines[0] == "Dumping " + newest);
+  static const std::regex kLine(
+      "producerId: 4242 producerEpoch: 7 coordinatorEpoch: -1 currentTxnFirstOffset: "
+      "OptionalLong.empty lastTimestamp: (\\d+) firstSequence: 65 lastSequence: 74 lastOffset: "
+      "(\\d+) offsetDelta: 9 timestamp: (\\d+)");
+  std::smatch m;
+  REQUIRE(std::regex_match(r.lines[1], m, kLine));
+  CHECK(std::stoll(m[2]) == log_end - 1);
+  CHECK(m[1] == m[3]);
+
+  // A damaged snapshot: the reason on err, exit 1.
+  std::string bytes = *ReadFileToString(f.env.get(), newest);
+  bytes[10] ^= 1;
+  REQUIRE(WriteFileAtomically(f.env.get(), newest, bytes).ok());
+  auto bad = f.Dump(newest);
+  CHECK(bad.rc == 1);
+  CHECK(bad.err.find("CRC") != std::string::npos);
 }
 
 TEST_CASE("dump-log refuses unknown and missing files and bad arguments", "[dump]") {

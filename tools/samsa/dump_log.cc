@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "args.h"
+#include "log/producer_state.h"
 #include "record/compression.h"
 #include "record/record_batch.h"
 #include "util/endian.h"
@@ -255,6 +256,37 @@ int DumpIndexFile(Env* env, const std::string& path, bool time_index,
   return rc;
 }
 
+// DumpLogSegments.dumpProducerIdSnapshot: one line per producer.
+int DumpProducerSnapshot(Env* env, const std::string& path, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::string> bytes = ReadFileToString(env, path);
+  if (!bytes.ok()) {
+    err << "Cannot read " << path << ": " << bytes.status().message() << "\n";
+    return 1;
+  }
+  absl::StatusOr<std::vector<ProducerSnapshotEntry>> entries =
+      ProducerStateManager::DecodeSnapshot(*bytes);
+  if (!entries.ok()) {
+    err << entries.status().message() << "\n";
+    return 1;
+  }
+  for (const ProducerSnapshotEntry& e : *entries) {
+    out << fmt::format("producerId: {} producerEpoch: {} coordinatorEpoch: {} "
+                       "currentTxnFirstOffset: {} lastTimestamp: {} ",
+                       e.producer_id, e.epoch, e.coordinator_epoch,
+                       e.current_txn_first_offset >= 0
+                           ? fmt::format("OptionalLong[{}]", e.current_txn_first_offset)
+                           : std::string("OptionalLong.empty"),
+                       e.timestamp);
+    if (e.last_offset >= 0) {
+      out << fmt::format("firstSequence: {} lastSequence: {} lastOffset: {} offsetDelta: {} "
+                         "timestamp: {}",
+                         e.first_seq(), e.last_seq, e.last_offset, e.offset_delta, e.timestamp);
+    }
+    out << "\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
 int DumpLog(Env* env, const DumpLogOptions& options, std::ostream& out, std::ostream& err) {
@@ -268,6 +300,8 @@ int DumpLog(Env* env, const DumpLogOptions& options, std::ostream& out, std::ost
       one = DumpIndexFile(env, file, /*time_index=*/false, options, out, err);
     } else if (EndsWith(file, ".timeindex")) {
       one = DumpIndexFile(env, file, /*time_index=*/true, options, out, err);
+    } else if (EndsWith(file, ".snapshot")) {
+      one = DumpProducerSnapshot(env, file, out, err);
     } else {
       err << "Ignoring unknown file " << file << "\n";
       one = 1;
@@ -306,7 +340,7 @@ bool ParseDumpLogArgs(const std::vector<std::string>& args, DumpLogOptions* opti
     if (!ok) return false;
   }
   if (options->files.empty()) {
-    return a.Error("missing required option --files <file.log|.index|.timeindex>[,...]");
+    return a.Error("missing required option --files <file.log|.index|.timeindex|.snapshot>[,...]");
   }
   return true;
 }

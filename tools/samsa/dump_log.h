@@ -9,6 +9,8 @@
 //               record (with --print-data-log its key, payload and headers).
 //   .index      "offset: O position: P" per entry.
 //   .timeindex  "timestamp: T offset: O" per entry.
+//   .snapshot   an idempotent producers' snapshot: "producerId: ... firstSequence:
+//               ... lastSequence: ... lastOffset: ..." per producer.
 //   --index-sanity-check: checks an index's structure only and says whether it
 //               passed.
 // A file that cannot be read, has an unknown suffix, or holds a corrupt batch
