@@ -253,8 +253,9 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
         }
       }
       // Idempotent producers' batches: checked when from a client, and
-      // remembered from any origin (a follower keeps the state it needs
-      // when it becomes the leader, as Kafka's do).
+      // remembered from any origin, as Kafka's followers do (here, a
+      // partition that ReassignPartition copies batch by batch with
+      // AppendAsFollower arrives with its producers).
       if (batch->producer_id() >= 0 && !batch->is_control() &&
           origin != AppendOrigin::kCoordinator) {
         parsed.producer = {batch->producer_id(), batch->producer_epoch(), batch->base_sequence(),

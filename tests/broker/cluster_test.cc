@@ -23,6 +23,7 @@
 #include "coordination/controller.h"
 #include "coordination/kafka_zk_data.h"
 #include "coordination/kafka_zk_paths.h"
+#include "record/record_batch.h"
 #include "samsa/consumer.h"
 #include "samsa/producer.h"
 
@@ -713,6 +714,41 @@ TEST_CASE("topic configs altered through any broker reach every broker and survi
   REQUIRE(f.cluster->RestartBroker(old_controller).ok());
   f.cluster->AwaitSettled();
   CHECK(value_of(old_controller, "retention.ms") == "120000");
+}
+
+// The copy is appended batch by batch with the batches' own offsets; the
+// idempotent producers' state is rebuilt from them, so a retry that reaches
+// the new leader is still recognised (Kafka's followers keep that state).
+TEST_CASE("a reassigned partition keeps its idempotent producers' state", "[cluster][reassign]") {
+  ClusterFixture f;
+  REQUIRE(f.cluster->CreateTopic({.name = "orders", .num_partitions = 1}).ok());
+  const auto batch = [](int32_t first_seq, int n) {
+    record::RecordBatchOptions o;
+    o.producer_id = 31;
+    o.producer_epoch = 0;
+    o.base_sequence = first_seq;
+    record::RecordBatchBuilder b(o);
+    for (int i = 0; i < n; ++i) b.Append(0, std::nullopt, "v" + std::to_string(first_seq + i));
+    absl::StatusOr<std::string> built = b.Build();
+    REQUIRE(built.ok());
+    return *built;
+  };
+  const int32_t from = f.Leaders("orders").at(0);
+  const int32_t to = (from + 1) % 3;
+  auto first = f.cluster->broker(from)->impl()->Produce({"orders", 0}, batch(0, 3), -1);
+  REQUIRE(first.ok());
+  REQUIRE(f.cluster->broker(from)->impl()->Produce({"orders", 0}, batch(3, 2), -1).ok());
+  REQUIRE(f.cluster->ReassignPartition("orders", 0, to).ok());
+
+  Broker::Impl* leader = f.cluster->broker(to)->impl();
+  auto retry = leader->Produce({"orders", 0}, batch(3, 2), -1);
+  REQUIRE(retry.ok());
+  CHECK(retry->base_offset == 3);
+  CHECK(ErrorCodeOf(leader->Produce({"orders", 0}, batch(9, 1), -1).status()) ==
+        ErrorCode::kOutOfOrderSequenceNumber);
+  auto next = leader->Produce({"orders", 0}, batch(5, 1), -1);
+  REQUIRE(next.ok());
+  CHECK(next->base_offset == 5);
 }
 
 TEST_CASE("reassigning a partition moves its log, offsets and leadership to the chosen broker",
