@@ -256,6 +256,14 @@ absl::StatusOr<LogAppendInfo> Log::Append(absl::Span<char> records, bool assign_
       // remembered from any origin, as Kafka's followers do (here, a
       // partition that ReassignPartition copies batch by batch with
       // AppendAsFollower arrives with its producers).
+      if (batch->producer_id() >= 0 && batch->base_sequence() < 0 &&
+          (origin == AppendOrigin::kClient || origin == AppendOrigin::kLocalProducer)) {
+        // LogValidator.validateBatch.
+        return KafkaError(ErrorCode::kInvalidRecord,
+                          fmt::format("{}: invalid sequence number {} in record batch with "
+                                      "producerId {}",
+                                      name(), batch->base_sequence(), batch->producer_id()));
+      }
       if (batch->producer_id() >= 0 && !batch->is_control() &&
           origin != AppendOrigin::kCoordinator) {
         parsed.producer = {batch->producer_id(), batch->producer_epoch(), batch->base_sequence(),

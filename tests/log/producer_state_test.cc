@@ -211,6 +211,9 @@ TEST_CASE("a retried batch is not stored twice, and a gap is OUT_OF_ORDER_SEQUEN
   CHECK(ErrorCodeOf(gap.status()) == ErrorCode::kOutOfOrderSequenceNumber);
   absl::StatusOr<LogAppendInfo> fenced = log->AppendAsLeader(IdempotentBatch(5, 1, 5, 1, 0), 0);
   CHECK(ErrorCodeOf(fenced.status()) == ErrorCode::kInvalidProducerEpoch);
+  // A producer id without a sequence is INVALID_RECORD (LogValidator.validateBatch).
+  absl::StatusOr<LogAppendInfo> no_seq = log->AppendAsLeader(IdempotentBatch(5, 2, -1, 1, 0), 0);
+  CHECK(ErrorCodeOf(no_seq.status()) == ErrorCode::kInvalidRecord);
   CHECK(log->log_end_offset() == Offset(7));
   log->UpdateHighWatermark(log->log_end_offset());
   CHECK(testing::ReadAll(*log).size() == 7);
