@@ -60,7 +60,8 @@ const std::vector<std::string>& TopicConfigNames() {
         "flush.messages", "flush.ms", "index.interval.bytes", "max.compaction.lag.ms",
         "max.message.bytes",
         "message.timestamp.after.max.ms", "message.timestamp.before.max.ms",
-        "message.timestamp.difference.max.ms", "message.timestamp.type", "min.cleanable.dirty.ratio", "min.compaction.lag.ms",
+        "message.timestamp.difference.max.ms", "message.timestamp.type",
+        "min.cleanable.dirty.ratio", "min.compaction.lag.ms",
         "min.insync.replicas", "retention.bytes", "retention.ms", "segment.bytes",
         "segment.index.bytes", "segment.jitter.ms", "segment.ms"};
     for (const auto& [name, value] : PassiveTopicConfigs()) v->push_back(name);
@@ -152,7 +153,8 @@ absl::StatusOr<LogConfig> ApplyTopicConfigs(const LogConfig& defaults, const Pro
   SAMSA_RETURN_IF_ERROR(r.Long("segment.ms", &c.segment_ms, 1));
   // Check the passive keys' types too, so a bad value is refused as Kafka would.
   SAMSA_RETURN_IF_ERROR(r.Long("max.compaction.lag.ms", &c.max_compaction_lag_ms, 1));
-  SAMSA_RETURN_IF_ERROR(r.Long("message.timestamp.difference.max.ms", &c.timestamp_difference_max_ms, 0));
+  SAMSA_RETURN_IF_ERROR(
+      r.Long("message.timestamp.difference.max.ms", &c.timestamp_difference_max_ms, 0));
   SAMSA_RETURN_IF_ERROR(r.Long("message.timestamp.before.max.ms", &c.timestamp_before_max_ms, 0));
   SAMSA_RETURN_IF_ERROR(r.Long("message.timestamp.after.max.ms", &c.timestamp_after_max_ms, 0));
   for (const char* key : {"local.retention.bytes", "local.retention.ms"}) {

@@ -80,9 +80,11 @@ absl::StatusOr<BatchIterator::Step> BatchIterator::Next() {
       static_cast<int32_t>(LoadBE32(header.data() + record::kLastOffsetDeltaPos));
   located.max_timestamp = static_cast<int64_t>(LoadBE64(header.data() + record::kMaxTimestampPos));
   located.producer_id = static_cast<int64_t>(LoadBE64(header.data() + record::kProducerIdPos));
-  located.producer_epoch = static_cast<int16_t>(LoadBE16(header.data() + record::kProducerEpochPos));
+  located.producer_epoch =
+      static_cast<int16_t>(LoadBE16(header.data() + record::kProducerEpochPos));
   located.base_sequence = static_cast<int32_t>(LoadBE32(header.data() + record::kBaseSequencePos));
-  located.control = (LoadBE16(header.data() + record::kAttributesPos) & record::kAttrControlBit) != 0;
+  located.control =
+      (LoadBE16(header.data() + record::kAttributesPos) & record::kAttrControlBit) != 0;
   if (mode_ != Mode::kHeaders) {
     if (available() < size) {
       SAMSA_RETURN_IF_ERROR(Fill(position_, static_cast<size_t>(size)));

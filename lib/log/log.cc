@@ -103,7 +103,8 @@ std::optional<record::CompressionType> TopicCompression(const std::string& type)
 // (timestamps, keys, values, headers) in a new batch compressed with
 // `codec`, keeping the producer id, epoch, base sequence and transactional
 // flag. Offsets are assigned in place afterwards, as for any batch.
-absl::StatusOr<std::string> Recompress(const RecordBatchView& batch, record::CompressionType codec) {
+absl::StatusOr<std::string> Recompress(const RecordBatchView& batch,
+                                       record::CompressionType codec) {
   record::RecordBatchOptions options;
   options.compression = codec;
   options.producer_id = batch.producer_id();
@@ -750,7 +751,7 @@ absl::StatusOr<Offset> Log::Truncate(Offset offset) {
   // snapshot at or below the new log end, and the batches after it.
   DeleteProducerSnapshotsAfterLocked(*next);
   producers_.Clear();
-  SAMSA_RETURN_IF_ERROR(LoadProducerState(/*replay_without_snapshot=*/true));
+  SAMSA_RETURN_IF_ERROR(LoadProducerState(snapshot_offsets_, /*replay_without_snapshot=*/true));
   return *next;
 }
 

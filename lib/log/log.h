@@ -257,11 +257,12 @@ class Log {
   void TakeProducerSnapshotLocked(Offset offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   void DeleteProducerSnapshotsAfterLocked(Offset offset) ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   void DeleteProducerSnapshot(int64_t offset);
-  // Rebuilds producers_ at Open: the newest snapshot at or below the log end,
-  // then the batches after it.
+  // Rebuilds producers_ (at Open, after a truncation) from the newest of the
+  // snapshots at `offsets` (the .snapshot files in the directory) at or below
+  // the log end, then the batches after it.
   // Without a snapshot, the active segment is replayed when
   // `replay_without_snapshot` (a truncation, a crash).
-  absl::Status LoadProducerState(bool replay_without_snapshot)
+  absl::Status LoadProducerState(std::vector<int64_t> offsets, bool replay_without_snapshot)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(append_mu_);
   absl::Status StorageError(const absl::Status& cause, std::string_view what) const;
   // Returns StorageError(cause, what) and takes the log offline.

@@ -107,6 +107,7 @@ absl::Status Log::Load() {
   // reached its swap (the segments it would replace are intact).
   std::vector<Offset> bases;
   std::vector<std::string> index_files;
+  std::vector<int64_t> snapshots;  // producer snapshots' offsets
   for (const std::string& child : children) {
     if (EndsWith(child, ".deleted") || EndsWith(child, ".cleaned") || EndsWith(child, ".tmp")) {
       SAMSA_LOG(kInfo, "{}: removing leftover {}", name(), child);
@@ -117,6 +118,8 @@ absl::Status Log::Load() {
       bases.push_back(*base);
     } else if (EndsWith(child, ".index") || EndsWith(child, ".timeindex")) {
       index_files.push_back(child);
+    } else if (auto offset = ProducerStateManager::ParseSnapshotFileName(child)) {
+      snapshots.push_back(*offset);
     }
   }
   std::sort(bases.begin(), bases.end());
@@ -226,8 +229,8 @@ absl::Status Log::Load() {
   recovery_info_.log_end_offset = log_end;
   {
     MutexLock lock(&append_mu_);
-    SAMSA_RETURN_IF_ERROR(
-        LoadProducerState(/*replay_without_snapshot=*/!options_.had_clean_shutdown));
+    SAMSA_RETURN_IF_ERROR(LoadProducerState(
+        std::move(snapshots), /*replay_without_snapshot=*/!options_.had_clean_shutdown));
   }
 
   if (recovered) {
@@ -250,13 +253,8 @@ absl::Status Log::Load() {
   return absl::OkStatus();
 }
 
-absl::Status Log::LoadProducerState(bool replay_without_snapshot) {
+absl::Status Log::LoadProducerState(std::vector<int64_t> offsets, bool replay_without_snapshot) {
   const Offset log_end = log_end_offset();
-  SAMSA_ASSIGN_OR_RETURN(std::vector<std::string> children, env_->GetChildren(options_.dir));
-  std::vector<int64_t> offsets;
-  for (const std::string& child : children) {
-    if (auto offset = ProducerStateManager::ParseSnapshotFileName(child)) offsets.push_back(*offset);
-  }
   std::sort(offsets.begin(), offsets.end());
   // A snapshot past the log end describes batches a crash or a truncation
   // took away (Kafka's truncateAndReload drops it too).

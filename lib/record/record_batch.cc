@@ -331,7 +331,8 @@ absl::Status ValidateRecords(const RecordBatchView& batch, bool require_dense_of
     previous = record.offset;
     expected = WrappingAdd(expected, 1);
     found.max = std::max(found.max, record.timestamp);
-    if (record.timestamp != kNoTimestamp && (found.min == kNoTimestamp || record.timestamp < found.min)) {
+    if (record.timestamp != kNoTimestamp &&
+        (found.min == kNoTimestamp || record.timestamp < found.min)) {
       found.min = record.timestamp;
     }
   }
@@ -459,11 +460,20 @@ void SetPartitionLeaderEpoch(char* batch, int32_t epoch) {
   StoreBE32(batch + kPartitionLeaderEpochPos, static_cast<uint32_t>(epoch));
 }
 
+namespace {
+
+// The CRC after an edit of a field it covers (attributes onwards).
+void RewriteCrc(char* batch) {
+  const size_t size = kLogOverhead + static_cast<int32_t>(LoadBE32(batch + kBatchLengthPos));
+  StoreBE32(batch + kCrcPos, Crc32cExtend(0, batch + kAttributesPos, size - kAttributesPos));
+}
+
+}  // namespace
+
 bool SetCreateTimeMaxTimestamp(char* batch, int64_t timestamp) {
   if (static_cast<int64_t>(LoadBE64(batch + kMaxTimestampPos)) == timestamp) return false;
   StoreBE64(batch + kMaxTimestampPos, static_cast<uint64_t>(timestamp));
-  const size_t size = kLogOverhead + static_cast<int32_t>(LoadBE32(batch + kBatchLengthPos));
-  StoreBE32(batch + kCrcPos, Crc32cExtend(0, batch + kAttributesPos, size - kAttributesPos));
+  RewriteCrc(batch);
   return true;
 }
 
@@ -471,8 +481,7 @@ void SetLogAppendTime(char* batch, int64_t timestamp) {
   const uint16_t attributes = LoadBE16(batch + kAttributesPos) | kAttrTimestampTypeBit;
   StoreBE16(batch + kAttributesPos, attributes);
   StoreBE64(batch + kMaxTimestampPos, static_cast<uint64_t>(timestamp));
-  const size_t size = kLogOverhead + static_cast<int32_t>(LoadBE32(batch + kBatchLengthPos));
-  StoreBE32(batch + kCrcPos, Crc32cExtend(0, batch + kAttributesPos, size - kAttributesPos));
+  RewriteCrc(batch);
 }
 
 }  // namespace samsa::record
