@@ -378,7 +378,8 @@ void RecordBatchBuilder::AppendWithOffset(int64_t offset, int64_t timestamp,
   if (num_records_ == 0) base_timestamp_ = timestamp;
   max_timestamp_ = std::max(max_timestamp_, timestamp);
   last_offset_ = offset;
-  const int64_t timestamp_delta = timestamp - base_timestamp_;
+  // Wrapping, as Java's long arithmetic: the reader adds it back the same way.
+  const int64_t timestamp_delta = WrappingSub(timestamp, base_timestamp_);
   const int32_t offset_delta = static_cast<int32_t>(offset - options_.base_offset);
   const size_t body = RecordBodySize(timestamp_delta, offset_delta, key, value, headers);
   const size_t total = VarintSize(static_cast<int32_t>(body)) + body;

@@ -26,10 +26,13 @@
 
 namespace samsa::record {
 
-// a + b wrapping around as a Java long does (no signed-overflow UB on
+// a + b (a - b) wrapping around as a Java long does (no signed-overflow UB on
 // untrusted fields).
 inline int64_t WrappingAdd(int64_t a, int64_t b) {
   return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+inline int64_t WrappingSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
 }
 
 class RecordBatchView {
