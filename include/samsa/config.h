@@ -71,6 +71,7 @@ struct BrokerConfig {
   int64_t log_message_timestamp_difference_max_ms = kLongMax;  // log.message.timestamp.difference.max.ms
   int64_t log_message_timestamp_before_max_ms = kLongMax;      // log.message.timestamp.before.max.ms
   int64_t log_message_timestamp_after_max_ms = kLongMax;       // log.message.timestamp.after.max.ms
+  bool log_message_downconversion_enable = true;  // log.message.downconversion.enable
   int32_t producer_id_expiration_ms = 86400000;       // producer.id.expiration.ms
   bool log_cleaner_enable = true;                     // log.cleaner.enable
   int32_t log_cleaner_threads = 1;                    // log.cleaner.threads

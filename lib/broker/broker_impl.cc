@@ -463,6 +463,49 @@ absl::StatusOr<Broker::Impl::ListOffsetResult> Broker::Impl::ListOffset(const To
   return result;
 }
 
+absl::StatusOr<std::vector<int64_t>> Broker::Impl::LegacyListOffsets(const TopicPartition& tp,
+                                                                     int64_t timestamp,
+                                                                     int32_t max_num_offsets,
+                                                                     bool from_consumer) {
+  SAMSA_RETURN_IF_ERROR(CheckOpen());
+  SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<Partition> partition, LeaderPartition(tp));
+  const Log::SegmentsSnapshot snapshot = partition->log()->Snapshot();
+  // (offset, last written) per segment, then the log end offset "now".
+  std::vector<std::pair<int64_t, int64_t>> times;
+  for (const std::shared_ptr<LogSegment>& segment : snapshot.segments) {
+    times.emplace_back(std::max(segment->base_offset().value(), snapshot.log_start_offset.value()),
+                       segment->LargestTimestamp());
+  }
+  if (!snapshot.segments.empty() && snapshot.segments.back()->size() > 0) {
+    times.emplace_back(snapshot.log_end_offset.value(), clock_->NowMs());
+  }
+  int64_t start = -1;
+  if (timestamp == kLatestTimestamp) {
+    start = static_cast<int64_t>(times.size()) - 1;
+  } else if (timestamp == kEarliestTimestamp) {
+    start = times.empty() ? -1 : 0;
+  } else {
+    start = static_cast<int64_t>(times.size()) - 1;
+    while (start >= 0 && times[static_cast<size_t>(start)].second > timestamp) --start;
+  }
+  std::vector<int64_t> offsets;
+  for (int64_t i = start; i >= 0 && static_cast<int64_t>(offsets.size()) < max_num_offsets; --i) {
+    offsets.push_back(times[static_cast<size_t>(i)].first);
+  }
+  std::sort(offsets.begin(), offsets.end(), std::greater<>());
+  if (from_consumer) {
+    const int64_t hw = partition->high_watermark().value();
+    if (!offsets.empty() && offsets.front() > hw) {
+      std::vector<int64_t> capped{hw};
+      for (int64_t o : offsets) {
+        if (o <= hw) capped.push_back(o);
+      }
+      offsets = std::move(capped);
+    }
+  }
+  return offsets;
+}
+
 absl::StatusOr<int64_t> Broker::Impl::DeleteRecords(const TopicPartition& tp, int64_t before_offset) {
   SAMSA_RETURN_IF_ERROR(CheckOpen());
   SAMSA_ASSIGN_OR_RETURN(std::shared_ptr<Partition> partition, LeaderPartition(tp));

@@ -185,6 +185,18 @@ class Broker::Impl {
   // record at or after it.
   absl::StatusOr<ListOffsetResult> ListOffset(const TopicPartition& tp, int64_t timestamp,
                                               FetchIsolation isolation);
+  // ListOffsets v0 (Kafka's UnifiedLog.legacyFetchOffsetsBefore and
+  // Partition.legacyFetchOffsetsForTimestamp): up to `max_num_offsets`
+  // segment base offsets (at least the log start offset), with the log end
+  // offset last when the active segment holds data, newest first: for -1 from
+  // the newest, for -2 the oldest alone, else from the newest segment last
+  // written at or before `timestamp` (its largest record timestamp, which
+  // samsa keeps where Kafka reads the file's mtime). A consumer
+  // (`from_consumer`) sees the high watermark in place of offsets above it.
+  absl::StatusOr<std::vector<int64_t>> LegacyListOffsets(const TopicPartition& tp,
+                                                         int64_t timestamp,
+                                                         int32_t max_num_offsets,
+                                                         bool from_consumer);
   // Moves the partition's log start offset up to `before_offset` (-1: the high
   // watermark); returns the new low watermark.
   absl::StatusOr<int64_t> DeleteRecords(const TopicPartition& tp, int64_t before_offset);

@@ -30,7 +30,7 @@ constexpr const char* kAcceptedKeys[] = {
     "offsets.load.buffer.size", "offsets.topic.compression.codec", "offsets.commit.required.acks",
     "group.max.session.timeout.ms", "inter.broker.protocol.version", "log.message.format.version",
     "log.preallocate",
-    "log.message.downconversion.enable", "log.cleaner.io.max.bytes.per.second",
+    "log.cleaner.io.max.bytes.per.second",
     "log.cleaner.io.buffer.size", "authorizer.class.name",
     "super.users", "allow.everyone.if.no.acl.found", "security.inter.broker.protocol",
     "sasl.mechanism.inter.broker.protocol", "principal.builder.class", "request.timeout.ms",
@@ -96,6 +96,8 @@ absl::StatusOr<BrokerConfig> BrokerConfig::FromProperties(const Properties& prop
                                &c.log_message_timestamp_before_max_ms, 0));
   SAMSA_RETURN_IF_ERROR(r.Long("log.message.timestamp.after.max.ms",
                                &c.log_message_timestamp_after_max_ms, 0));
+  SAMSA_RETURN_IF_ERROR(
+      r.Bool("log.message.downconversion.enable", &c.log_message_downconversion_enable));
   SAMSA_RETURN_IF_ERROR(r.Int("producer.id.expiration.ms", &c.producer_id_expiration_ms, 1));
   SAMSA_RETURN_IF_ERROR(r.Bool("log.cleaner.enable", &c.log_cleaner_enable));
   SAMSA_RETURN_IF_ERROR(r.Int("log.cleaner.threads", &c.log_cleaner_threads, 0));
@@ -214,6 +216,7 @@ LogConfig DefaultLogConfig(const BrokerConfig& broker) {
   c.timestamp_difference_max_ms = broker.log_message_timestamp_difference_max_ms;
   c.timestamp_before_max_ms = broker.log_message_timestamp_before_max_ms;
   c.timestamp_after_max_ms = broker.log_message_timestamp_after_max_ms;
+  c.message_downconversion_enable = broker.log_message_downconversion_enable;
   c.producer_id_expiration_ms = broker.producer_id_expiration_ms;
   const std::vector<std::string> policies = SplitCommaList(broker.log_cleanup_policy);
   const bool compact = std::count(policies.begin(), policies.end(), "compact") > 0;

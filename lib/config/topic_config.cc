@@ -27,7 +27,6 @@ const std::map<std::string, std::string>& PassiveTopicConfigs() {
       {"leader.replication.throttled.replicas", ""},
       {"local.retention.bytes", "-2"},
       {"local.retention.ms", "-2"},
-      {"message.downconversion.enable", "true"},
       {"message.format.version", "3.0-IV1"},
       {"preallocate", "false"},
       {"remote.storage.enable", "false"},
@@ -59,7 +58,8 @@ const std::vector<std::string>& TopicConfigNames() {
         "cleanup.policy", "compression.type", "delete.retention.ms", "file.delete.delay.ms",
         "flush.messages", "flush.ms", "index.interval.bytes", "max.compaction.lag.ms",
         "max.message.bytes",
-        "message.timestamp.after.max.ms", "message.timestamp.before.max.ms",
+        "message.downconversion.enable", "message.timestamp.after.max.ms",
+        "message.timestamp.before.max.ms",
         "message.timestamp.difference.max.ms", "message.timestamp.type",
         "min.cleanable.dirty.ratio", "min.compaction.lag.ms",
         "min.insync.replicas", "retention.bytes", "retention.ms", "segment.bytes",
@@ -161,8 +161,9 @@ absl::StatusOr<LogConfig> ApplyTopicConfigs(const LogConfig& defaults, const Pro
     int64_t ignored = 0;
     SAMSA_RETURN_IF_ERROR(r.Long(key, &ignored, -2));
   }
-  for (const char* key : {"message.downconversion.enable", "preallocate", "remote.storage.enable",
-                          "unclean.leader.election.enable"}) {
+  SAMSA_RETURN_IF_ERROR(r.Bool("message.downconversion.enable", &c.message_downconversion_enable));
+  for (const char* key :
+       {"preallocate", "remote.storage.enable", "unclean.leader.election.enable"}) {
     bool ignored = false;
     SAMSA_RETURN_IF_ERROR(r.Bool(key, &ignored));
   }
@@ -191,6 +192,7 @@ std::vector<ConfigEntry> DescribeTopicConfig(const LogConfig& c, const Propertie
       {"index.interval.bytes", std::to_string(c.index_interval_bytes)},
       {"max.compaction.lag.ms", std::to_string(c.max_compaction_lag_ms)},
       {"max.message.bytes", std::to_string(c.max_message_bytes)},
+      {"message.downconversion.enable", c.message_downconversion_enable ? "true" : "false"},
       {"message.timestamp.after.max.ms", std::to_string(c.timestamp_after_max_ms)},
       {"message.timestamp.before.max.ms", std::to_string(c.timestamp_before_max_ms)},
       {"message.timestamp.difference.max.ms", std::to_string(c.timestamp_difference_max_ms)},

@@ -43,6 +43,9 @@ struct LogConfig {
   int64_t timestamp_difference_max_ms = kNoLimit;  // message.timestamp.difference.max.ms
   int64_t timestamp_before_max_ms = kNoLimit;      // message.timestamp.before.max.ms
   int64_t timestamp_after_max_ms = kNoLimit;       // message.timestamp.after.max.ms
+  // Whether a Fetch v0-3 (an old client) gets the magic-2 batches converted
+  // down to its message format; if not, UNSUPPORTED_VERSION.
+  bool message_downconversion_enable = true;       // message.downconversion.enable
   // Broker-wide (not a topic config): an idempotent producer idle this long
   // is forgotten.
   int64_t producer_id_expiration_ms = 86400000;    // producer.id.expiration.ms

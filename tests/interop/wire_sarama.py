@@ -14,7 +14,10 @@ Builds sarama/main.go (GOPATH mode over /usr/share/gocode) and runs it:
    earliest/latest/by time, an idempotent producer's records stored once,
    a consumer group of two sharing four partitions
    with committed offsets, ListGroups and DescribeGroups;
-2. against a SASL_PLAINTEXT listener: SaslHandshake v1 + SaslAuthenticate
+2. with sarama's default config (Version 0.8.2: Produce v0 with magic-0
+   message sets, Fetch v0, ListOffsets v0) and Version 0.10.0 (magic 1):
+   keyed records through none/gzip/snappy (and lz4 at 0.10) come back;
+3. against a SASL_PLAINTEXT listener: SaslHandshake v1 + SaslAuthenticate
    with the right password, SASL_AUTHENTICATION_FAILED with a wrong one.
 Fails (not skips) when Go or sarama is missing.
 """
@@ -69,6 +72,14 @@ def main():
                                  ["--brokers", "3"])
     try:
         run(binary, "main", server.bootstrap)
+    finally:
+        server.stop()
+
+    # sarama's default config (Version 0.8.2: Produce v0, magic 0) and 0.10.0.
+    server = samsa_server.Server(SERVER, {"listeners": "PLAINTEXT://127.0.0.1:0", "samsa.storage": "memory",
+                                          "auto.create.topics.enable": "true", "num.partitions": "1"})
+    try:
+        run(binary, "legacy", server.bootstrap)
     finally:
         server.stop()
 

@@ -5,6 +5,7 @@
 //
 //	sarama-interop main BOOTSTRAP   (a 3-broker samsa-server)
 //	sarama-interop sasl BOOTSTRAP   (a SASL_PLAINTEXT listener, user alice)
+//	sarama-interop legacy BOOTSTRAP (sarama's default Version, 0.8.2, and 0.10.0)
 //
 // Prints "ok"/"FAIL" per check and exits 1 if any failed. Expected values
 // come from Kafka's documented behaviour, not from a samsa run.
@@ -388,6 +389,91 @@ func mainChecks(brokers []string) {
 	adminChecks(brokers, client, admin)
 }
 
+// sarama as most programs run it: sarama.NewConfig()'s Version is 0.8.2, so
+// it sends Produce v0 with magic-0 message sets, Fetch v0 and ListOffsets v0
+// (no ApiVersions); 0.10.0 sends Produce v2 with magic 1 and Fetch v2. A
+// Kafka 3.x broker converts both ways; so must samsa. Topics are created by
+// the Metadata request (auto.create.topics.enable).
+func legacyChecks(brokers []string) {
+	versions := []sarama.KafkaVersion{sarama.NewConfig().Version, sarama.V0_10_0_0}
+	for _, version := range versions {
+		codecs := []sarama.CompressionCodec{sarama.CompressionNone, sarama.CompressionGZIP,
+			sarama.CompressionSnappy}
+		if version.IsAtLeast(sarama.V0_10_0_0) {
+			codecs = append(codecs, sarama.CompressionLZ4) // sarama: lz4 needs 0.10
+		}
+		for _, codec := range codecs {
+			topic := fmt.Sprintf("legacy-%s-%v", version, codec)
+			cfg := sarama.NewConfig()
+			cfg.Version = version
+			cfg.Producer.Return.Successes = true
+			cfg.Producer.RequiredAcks = sarama.WaitForAll
+			cfg.Producer.Partitioner = sarama.NewManualPartitioner
+			cfg.Producer.Compression = codec
+			cfg.Metadata.Retry.Backoff = 50 * time.Millisecond
+			producer, err := sarama.NewSyncProducer(brokers, cfg)
+			if err != nil {
+				check(false, "NewSyncProducer (Version %s): %v", version, err)
+				continue
+			}
+			var msgs []*sarama.ProducerMessage
+			for i := 0; i < 50; i++ {
+				msgs = append(msgs, &sarama.ProducerMessage{Topic: topic, Partition: 0,
+					Key: sarama.StringEncoder(fmt.Sprintf("k%d", i)), Value: sarama.StringEncoder(codecValue(codec, i))})
+			}
+			err = producer.SendMessages(msgs)
+			producer.Close()
+			check(err == nil && msgs[0].Offset == 0 && msgs[49].Offset == 49,
+				"Version %s, %v: 50 records acknowledged at offsets 0..49 (%d..%d): %v", version, codec,
+				msgs[0].Offset, msgs[49].Offset, err)
+
+			client, err := sarama.NewClient(brokers, cfg)
+			if err != nil {
+				check(false, "NewClient (Version %s): %v", version, err)
+				continue
+			}
+			newest, err := client.GetOffset(topic, 0, sarama.OffsetNewest)
+			check(err == nil && newest == 50, "Version %s, %v: ListOffsets latest is 50: %d %v", version, codec, newest, err)
+			consumer, err := sarama.NewConsumerFromClient(client)
+			if err != nil {
+				check(false, "NewConsumer: %v", err)
+				client.Close()
+				continue
+			}
+			pc, err := consumer.ConsumePartition(topic, 0, sarama.OffsetOldest)
+			if err != nil {
+				check(false, "ConsumePartition (Version %s): %v", version, err)
+				consumer.Close()
+				client.Close()
+				continue
+			}
+			bad := 0
+			for i := 0; i < 50; i++ {
+				select {
+				case m := <-pc.Messages():
+					if m.Offset != int64(i) || string(m.Key) != fmt.Sprintf("k%d", i) || string(m.Value) != codecValue(codec, i) {
+						bad++
+						if bad <= 3 {
+							fmt.Printf("  offset %d: key %q value %q\n", m.Offset, m.Key, m.Value)
+						}
+					}
+				case err := <-pc.Errors():
+					fmt.Println("  consumer error:", err)
+					bad++
+				case <-time.After(15 * time.Second):
+					fmt.Println("  timed out at record", i)
+					bad += 50 - i
+					i = 50
+				}
+			}
+			check(bad == 0, "Version %s, %v: the 50 records come back in order (%d wrong)", version, codec, bad)
+			pc.Close()
+			consumer.Close()
+			client.Close()
+		}
+	}
+}
+
 func saslChecks(brokers []string) {
 	for _, password := range []string{"alice-secret", "wrong"} {
 		cfg := baseConfig()
@@ -417,7 +503,7 @@ func saslChecks(brokers []string) {
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: sarama-interop main|sasl BOOTSTRAP")
+		fmt.Fprintln(os.Stderr, "usage: sarama-interop main|sasl|legacy BOOTSTRAP")
 		os.Exit(2)
 	}
 	brokers := strings.Split(os.Args[2], ",")
@@ -426,6 +512,8 @@ func main() {
 		mainChecks(brokers)
 	case "sasl":
 		saslChecks(brokers)
+	case "legacy":
+		legacyChecks(brokers)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown mode", os.Args[1])
 		os.Exit(2)

@@ -127,6 +127,7 @@ std::vector<BrokerConfigValue> BrokerConfigValues(const BrokerConfig& c) {
        std::to_string(c.log_flush_start_offset_checkpoint_interval_ms), T::kInt},
       {"log.index.interval.bytes", std::to_string(c.log_index_interval_bytes), T::kInt},
       {"log.index.size.max.bytes", std::to_string(c.log_index_size_max_bytes), T::kInt},
+      {"log.message.downconversion.enable", Bool(c.log_message_downconversion_enable), T::kBoolean},
       {"log.message.timestamp.after.max.ms", std::to_string(c.log_message_timestamp_after_max_ms), T::kLong},
       {"log.message.timestamp.before.max.ms", std::to_string(c.log_message_timestamp_before_max_ms), T::kLong},
       {"log.message.timestamp.difference.max.ms", std::to_string(c.log_message_timestamp_difference_max_ms),

@@ -1,4 +1,4 @@
-// Fetch (api key 1), versions 4-15: topics named by name, from v13 by topic
+// Fetch (api key 1), versions 0-15: topics named by name, from v13 by topic
 // id (KIP-516; an id no topic has is UNKNOWN_TOPIC_ID for each of its
 // partitions). v14 only adds an error samsa never raises (tiered storage),
 // v15 moves replica_id into a tagged field. v16+ (leader endpoints on
@@ -49,6 +49,12 @@
 //   (after the epoch check); an assigned follower reads up to the log end
 //   offset rather than the high watermark. samsa's own replicas fetch
 //   in-process; this is what a wire client claiming to be one gets.
+// - v0-3 are old clients' (Kafka 0.8-0.10 formats): the stored v2 batches
+//   are converted down to magic 0 (v0-1) or 1 (v2-3) as Kafka's KafkaApis
+//   does (record/legacy_records.h: RecordsUtil.downConvert, at least the
+//   first batch whole, then cut to the size read); a topic with
+//   message.downconversion.enable=false answers UNSUPPORTED_VERSION, and a
+//   zstd batch (only below v10 anyway) UNSUPPORTED_COMPRESSION_TYPE.
 // Known cost: each partition's records are copied from the log's shared
 // buffer into the response struct, then again into the frame (removing the
 // first copy measured no gain: it copies cache-hot bytes; a scatter send of
@@ -64,6 +70,7 @@
 #include "kafka/messages/fetch.h"
 #include "kafka/server/fetch_session_cache.h"
 #include "kafka/server/handlers/data_handlers.h"
+#include "record/legacy_records.h"
 
 namespace samsa::kafka {
 namespace {
@@ -190,6 +197,20 @@ bool ZstdTopic(Broker::Impl* broker, const TopicPartition& tp) {
          partition->log()->config().compression_type == "zstd";
 }
 
+// The stored batches of `part` as a message set of `magic` (0 or 1), or
+// UNSUPPORTED_VERSION when the topic forbids down-conversion.
+absl::StatusOr<std::string> DownConvert(Broker::Impl* broker,
+                                        const Broker::Impl::FetchPartitionRequest& part,
+                                        std::string_view batches, int8_t magic) {
+  std::shared_ptr<Partition> partition = broker->GetPartition(part.tp);
+  if (partition != nullptr && !partition->log()->config().message_downconversion_enable) {
+    return KafkaError(ErrorCode::kUnsupportedVersion,
+                      fmt::format("Conversion to message format {} is disabled for partition {}",
+                                  magic, part.tp.ToString()));
+  }
+  return record::DownConvertToLegacy(batches, magic, part.fetch_offset, batches.size());
+}
+
 Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
   Broker::Impl* broker = ctx.server->broker();
   FetchSessionCache* sessions = ctx.server->fetch_sessions();
@@ -297,7 +318,18 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
       p.aborted_transactions = std::nullopt;
     }
     p.preferred_read_replica = -1;
-    p.records = std::string(r.records.view());  // the copy noted above
+    if (version < 4) {
+      // KafkaApis: down-conversion for a client below the log's format.
+      absl::StatusOr<std::string> converted = DownConvert(broker, fetch.partitions[slot.index],
+                                                          r.records.view(), version <= 1 ? 0 : 1);
+      if (!converted.ok()) {
+        answers.push_back(ErrorPartition(index, ErrorCodeOf(converted.status())));
+        continue;
+      }
+      p.records = *std::move(converted);
+    } else {
+      p.records = std::string(r.records.view());  // the copy noted above
+    }
     answers.push_back(std::move(p));
   }
 
@@ -364,7 +396,7 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
 
 ApiHandler FetchHandler() {
   using namespace fetch_handler;
-  return TypedHandler<FetchRequest, FetchResponse>(4, 15, HandleFetch);
+  return TypedHandler<FetchRequest, FetchResponse>(0, 15, HandleFetch);
 }
 
 }  // namespace samsa::kafka

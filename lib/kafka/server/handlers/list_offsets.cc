@@ -1,5 +1,9 @@
-// ListOffsets (api key 2), versions 1-7 (v0's old_style_offsets is not
-// served). Per partition, Broker::Impl::ListOffset of its timestamp:
+// ListOffsets (api key 2), versions 0-7. v0 (Kafka 0.8-0.10 clients; sarama
+// by default) answers old_style_offsets, as Kafka's
+// handleListOffsetRequestV0: Broker::Impl::LegacyListOffsets (segment base
+// offsets, newest first, up to max_num_offsets); a timestamp below -2 is
+// UNSUPPORTED_VERSION. From v1, per partition, Broker::Impl::ListOffset of
+// its timestamp:
 // -2 earliest, -1 latest, -3 the record with the largest timestamp (v7+),
 // else the first record at or after the timestamp (offset -1 and timestamp
 // -1 when none is, error NONE, as Kafka answers).
@@ -52,7 +56,19 @@ Response HandleListOffsets(const RequestContext& ctx, ListOffsetsRequest& reques
       ErrorCode error = counts[tp] > 1
                             ? ErrorCode::kInvalidRequest
                             : CheckCurrentLeaderEpoch(broker, tp, p.current_leader_epoch);
-      if (error == ErrorCode::kNone) {
+      if (error == ErrorCode::kNone && version == 0) {
+        if (p.timestamp < kEarliestTimestamp) {
+          error = ErrorCode::kUnsupportedVersion;
+        } else {
+          absl::StatusOr<std::vector<int64_t>> offsets = broker->LegacyListOffsets(
+              tp, p.timestamp, p.max_num_offsets, request.replica_id == kConsumerReplicaId);
+          if (offsets.ok()) {
+            out.old_style_offsets = *std::move(offsets);
+          } else {
+            error = ErrorCodeOf(offsets.status());
+          }
+        }
+      } else if (error == ErrorCode::kNone) {
         absl::StatusOr<Broker::Impl::ListOffsetResult> result =
             broker->ListOffset(tp, p.timestamp, isolation);
         if (result.ok()) {
@@ -77,7 +93,7 @@ Response HandleListOffsets(const RequestContext& ctx, ListOffsetsRequest& reques
 
 ApiHandler ListOffsetsHandler() {
   using namespace list_offsets_handler;
-  return TypedHandler<ListOffsetsRequest, ListOffsetsResponse>(1, 7, HandleListOffsets);
+  return TypedHandler<ListOffsetsRequest, ListOffsetsResponse>(0, 7, HandleListOffsets);
 }
 
 }  // namespace samsa::kafka

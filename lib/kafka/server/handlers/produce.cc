@@ -1,6 +1,8 @@
-// Produce (api key 0), versions 3-9: each partition's records are one
-// magic-2 record batch (v0-2 carry the old message sets, which samsa does
-// not store: not advertised), appended with Broker::Impl::Produce.
+// Produce (api key 0), versions 0-9: each partition's records are one
+// magic-2 record batch (v3+), or for v0-2 a legacy message set (magic 0 or
+// 1, what Kafka 0.8-0.10 clients send) that is converted to one v2 batch
+// first (record/legacy_records.h), as a Kafka 3.x broker converts it: the
+// log holds magic 2 only. Appended with Broker::Impl::Produce.
 //
 // Kafka's checks, in Kafka's order:
 // - acks other than 0, 1, -1: INVALID_REQUIRED_ACKS for every partition,
@@ -12,13 +14,19 @@
 //   accepted, as Kafka does.
 // - per partition, an unknown topic or partition first (the broker's
 //   UNKNOWN_TOPIC_OR_PARTITION / NOT_LEADER_OR_FOLLOWER), then the shape of
-//   the records (ProduceRequest.validateRecords): no batch (null, empty or
-//   truncated), a magic other than 2, more than one batch, or a control
+//   the records (ProduceRequest.validateRecords, v3+): no batch (null, empty
+//   or truncated), a magic other than 2, more than one batch, or a control
 //   batch is INVALID_RECORD; zstd below v7 UNSUPPORTED_COMPRESSION_TYPE;
 //   an internal topic (__consumer_offsets, __transaction_state) is
 //   INVALID_TOPIC_EXCEPTION unless the client id is "__admin_client"; then
 //   the append (a bad CRC is CORRUPT_MESSAGE; nothing of that partition
 //   stored).
+// - v0-2: validateRecords checks nothing (Kafka); a legacy set's entries
+//   are checked as LogValidator does (ConvertLegacyToV2's errors), each
+//   entry no larger than max.message.bytes (MESSAGE_TOO_LARGE, as
+//   UnifiedLog.analyzeAndValidateRecords); null or empty records append
+//   nothing and answer base offset -1 with no error, as Kafka's log does
+//   with no batch. A v2 batch in a v0-2 request is taken as at v3.
 // - acks=0: no response; if any partition failed, the connection is closed
 //   (Kafka's way of telling a fire-and-forget producer to refresh metadata).
 #include <cstring>
@@ -32,6 +40,7 @@
 
 #include "kafka/messages/produce.h"
 #include "kafka/server/handlers/data_handlers.h"
+#include "record/legacy_records.h"
 #include "record/record_batch_format.h"
 
 namespace samsa::kafka {
@@ -109,7 +118,29 @@ absl::Status ValidateRecords(const std::optional<BytesRef>& records, int16_t ver
 
 bool IsTransactional(const std::optional<BytesRef>& records) {
   return records.has_value() && records->size() >= record::kBatchHeaderSize &&
+         record::PeekMagic(records->view()) == record::kMagic &&
          (Attributes(*records) & record::kAttrTransactionalBit) != 0;
+}
+
+// A Produce v0-2 legacy message set as one v2 batch, in *out. Each entry
+// (a record, or a compressed wrapper) must fit max.message.bytes, as
+// UnifiedLog.analyzeAndValidateRecords checks every shallow batch.
+absl::Status ConvertLegacy(std::string_view set, int32_t max_message_bytes, std::string* out) {
+  for (size_t pos = 0; pos + record::kLegacyLogOverhead <= set.size();) {
+    const int64_t entry =
+        record::kLegacyLogOverhead + static_cast<int32_t>(ReadBigEndian32(set, pos + 8));
+    if (entry > max_message_bytes) {
+      return KafkaError(ErrorCode::kMessageTooLarge,
+                        fmt::format("The record batch size in the append to {} bytes exceeds the "
+                                    "maximum configured value of {}.",
+                                    entry, max_message_bytes));
+    }
+    if (entry <= static_cast<int64_t>(record::kLegacyLogOverhead)) break;  // the converter says why
+    pos += static_cast<size_t>(entry);
+  }
+  SAMSA_ASSIGN_OR_RETURN(record::LegacyConversion converted, record::ConvertLegacyToV2(set));
+  *out = std::move(converted.batch);
+  return absl::OkStatus();
 }
 
 Response::PartitionProduceResponse ErrorResponse(int32_t index, const absl::Status& status) {
@@ -162,7 +193,24 @@ Response HandleProduce(const RequestContext& ctx, ProduceRequest& request, absl:
     topic.name = t.name;
     for (ProduceRequest::PartitionProduceData& p : t.partition_data) {
       const TopicPartition tp{t.name, p.index};
-      absl::Status valid = ValidateRecords(p.records, version);
+      // v0-2 may carry a legacy message set: converted here, stored as v2.
+      const bool legacy =
+          version < 3 && p.records.has_value() &&
+          record::PeekMagic(p.records->view()).value_or(record::kMagic) < record::kMagic;
+      const bool no_records = version < 3 && (!p.records.has_value() || p.records->size() == 0);
+      std::string converted;
+      absl::Status valid;
+      if (no_records) {
+        valid = absl::OkStatus();
+      } else if (legacy) {
+        const std::shared_ptr<Partition> partition = broker->GetPartition(tp);
+        valid = partition == nullptr ? absl::OkStatus()
+                                     : ConvertLegacy(p.records->view(),
+                                                     partition->log()->config().max_message_bytes,
+                                                     &converted);
+      } else {
+        valid = ValidateRecords(p.records, version);
+      }
       if (valid.ok() && IsInternalTopic(t.name) && ctx.client_id() != kAdminClientId) {
         valid = KafkaError(ErrorCode::kInvalidTopicException,
                            fmt::format("Cannot append to internal topic {}", t.name));
@@ -182,8 +230,22 @@ Response HandleProduce(const RequestContext& ctx, ProduceRequest& request, absl:
       // is safe. Null records append nothing (an unknown partition still
       // answers as such).
       absl::Span<char> records;
-      if (p.records.has_value()) {
+      if (legacy && !converted.empty()) {
+        records = absl::MakeSpan(converted);
+      } else if (p.records.has_value()) {
         records = absl::MakeSpan(const_cast<char*>(p.records->data()), p.records->size());
+      }
+      if (no_records && broker->GetPartition(tp) != nullptr) {
+        // Kafka's log appends nothing and answers offset -1 (LogAppendInfo
+        // of no batch).
+        Response::PartitionProduceResponse out;
+        out.index = p.index;
+        out.error_code = 0;
+        out.base_offset = -1;
+        out.log_append_time_ms = -1;
+        out.log_start_offset = -1;
+        topic.partition_responses.push_back(std::move(out));
+        continue;
       }
       absl::StatusOr<Broker::Impl::ProduceResult> result = broker->Produce(tp, records, request.acks);
       if (!result.ok()) {
@@ -209,7 +271,7 @@ Response HandleProduce(const RequestContext& ctx, ProduceRequest& request, absl:
 
 ApiHandler ProduceHandler() {
   using namespace produce_handler;
-  return ApiHandler{ApiKey::kProduce, 3, 9,
+  return ApiHandler{ApiKey::kProduce, 0, 9,
                     [](const RequestContext& ctx, absl::Span<const uint8_t> body, Respond respond) {
                       ProduceRequest request;
                       absl::Status s = DecodeBody(ctx, body, &request);
