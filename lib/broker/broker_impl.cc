@@ -488,11 +488,11 @@ absl::StatusOr<std::vector<int64_t>> Broker::Impl::LegacyListOffsets(const Topic
     start = static_cast<int64_t>(times.size()) - 1;
     while (start >= 0 && times[static_cast<size_t>(start)].second > timestamp) --start;
   }
+  // Newest first, as Kafka sorts them: `times` runs oldest to newest.
   std::vector<int64_t> offsets;
   for (int64_t i = start; i >= 0 && static_cast<int64_t>(offsets.size()) < max_num_offsets; --i) {
     offsets.push_back(times[static_cast<size_t>(i)].first);
   }
-  std::sort(offsets.begin(), offsets.end(), std::greater<>());
   if (from_consumer) {
     const int64_t hw = partition->high_watermark().value();
     if (!offsets.empty() && offsets.front() > hw) {

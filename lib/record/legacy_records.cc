@@ -91,8 +91,10 @@ bool LegacyReadBytes(const char** p, const char* end, std::optional<std::string_
 // the set: fewer than kLegacyLogOverhead bytes left, or (`inner` false) an
 // entry that runs past the end, which Kafka's log input stream leaves
 // unread. Inside a compressed set (`inner`) any bytes left over are corrupt.
+// A whole entry larger than `max_entry_bytes` is MESSAGE_TOO_LARGE, before
+// its CRC is looked at (UnifiedLog.analyzeAndValidateRecords' order).
 absl::StatusOr<bool> ReadLegacyEntry(std::string_view set, size_t pos, bool inner, size_t index,
-                                     LegacyEntry* out) {
+                                     int64_t max_entry_bytes, LegacyEntry* out) {
   const size_t left = set.size() - pos;
   if (left == 0) return false;
   if (left < kLegacyLogOverhead) {
@@ -119,6 +121,12 @@ absl::StatusOr<bool> ReadLegacyEntry(std::string_view set, size_t pos, bool inne
                                   name, size, left - kLegacyLogOverhead));
   }
   const size_t entry_size = kLegacyLogOverhead + static_cast<size_t>(size);
+  if (static_cast<int64_t>(entry_size) > max_entry_bytes) {
+    return KafkaError(ErrorCode::kMessageTooLarge,
+                      fmt::format("{}: the record batch size {} bytes exceeds the maximum "
+                                  "configured value of {}",
+                                  name, entry_size, max_entry_bytes));
+  }
   const char* const end = p + entry_size;
   const uint32_t stored_crc = LoadBE32(p + kEntryCrcPos);
   const uint32_t crc =
@@ -290,7 +298,8 @@ absl::Status ReadLegacyWrapper(const LegacyEntry& wrapper, size_t max_decompress
   for (size_t index = 0;; ++index) {
     LegacyEntry e;
     SAMSA_ASSIGN_OR_RETURN(const bool more,
-                           ReadLegacyEntry(*inner_set, pos, /*inner=*/true, index, &e));
+                           ReadLegacyEntry(*inner_set, pos, /*inner=*/true, index,
+                                           std::numeric_limits<int64_t>::max(), &e));
     if (!more) break;
     const std::string inner_name = LegacyEntryName(true, index, pos, e.offset);
     if (e.magic != wrapper.magic) {
@@ -315,67 +324,6 @@ absl::Status ReadLegacyWrapper(const LegacyEntry& wrapper, size_t max_decompress
         fmt::format("{}: found invalid compressed record set with no inner records", name));
   }
   return absl::OkStatus();
-}
-
-absl::StatusOr<LegacyConversion> ConvertLegacyToV2Impl(std::string_view message_set,
-                                                       size_t max_decompressed_bytes) {
-  std::vector<LegacyEntry> entries;
-  size_t pos = 0;
-  for (size_t index = 0;; ++index) {
-    LegacyEntry e;
-    SAMSA_ASSIGN_OR_RETURN(const bool more,
-                           ReadLegacyEntry(message_set, pos, /*inner=*/false, index, &e));
-    if (!more) break;
-    const std::string name = LegacyEntryName(false, index, pos, e.offset);
-    if (!entries.empty() && e.magic != entries.front().magic) {
-      return KafkaError(
-          ErrorCode::kInvalidRecord,
-          fmt::format("{}: Batch magic {} is not the same as the first batch's magic byte {}", name,
-                      static_cast<int>(e.magic), static_cast<int>(entries.front().magic)));
-    }
-    if (e.codec() > kEntryMaxCodec) {
-      return KafkaError(ErrorCode::kUnsupportedCompressionType,
-                        fmt::format("{}: compression codec {} does not exist for magic {}", name,
-                                    static_cast<int>(e.codec()), static_cast<int>(e.magic)));
-    }
-    SAMSA_RETURN_IF_ERROR(CheckLegacyTimestampType(e, name));
-    if (!entries.empty() && (e.codec() != 0 || entries.front().codec() != 0)) {
-      return KafkaError(ErrorCode::kInvalidRecord,
-                        fmt::format("{}: Compressed outer record has more than one batch", name));
-    }
-    entries.push_back(e);
-    pos += e.size;
-  }
-  if (entries.empty()) {
-    return KafkaError(
-        ErrorCode::kInvalidRecord,
-        fmt::format("message set of {} bytes holds no complete entry", message_set.size()));
-  }
-
-  LegacyConversion result;
-  result.magic = entries.front().magic;
-  result.compression = static_cast<CompressionType>(entries.front().codec());
-  std::string inner_set;  // the decompressed records, which `records` view
-  std::vector<LegacyEntry> inner;
-  if (result.compression != CompressionType::kNone) {
-    SAMSA_RETURN_IF_ERROR(
-        ReadLegacyWrapper(entries.front(), max_decompressed_bytes, &inner_set, &inner));
-  }
-  const std::vector<LegacyEntry>& records =
-      result.compression != CompressionType::kNone ? inner : entries;
-  if (records.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
-    return KafkaError(ErrorCode::kInvalidRecord, "message set holds more than 2^31-1 records");
-  }
-
-  RecordBatchOptions options;
-  options.compression = result.compression;
-  RecordBatchBuilder builder(options);
-  for (const LegacyEntry& r : records) {
-    builder.Append(r.timestamp, r.key, r.value);
-  }
-  result.records = builder.num_records();
-  SAMSA_ASSIGN_OR_RETURN(result.batch, builder.Build());
-  return result;
 }
 
 // --- down-conversion ----------------------------------------------------------------------
@@ -411,10 +359,7 @@ absl::Status DownConvertBatch(const RecordBatchView& batch, int8_t to_magic, int
     // MemoryRecordsBuilder.toInnerOffset: relative to the first record for
     // magic 1 (wrapping: the offsets are untrusted), absolute for magic 0.
     const int64_t inner_offset =
-        to_magic == kLegacyMagicV0
-            ? r.offset
-            : static_cast<int64_t>(static_cast<uint64_t>(r.offset) -
-                                   static_cast<uint64_t>(first_record_offset));
+        to_magic == kLegacyMagicV0 ? r.offset : WrappingSub(r.offset, first_record_offset);
     SAMSA_RETURN_IF_ERROR(AppendLegacyEntry(&inner_set, to_magic, timestamp_bit, inner_offset,
                                             r.timestamp, r.key, r.value));
     ++n;
@@ -430,8 +375,79 @@ absl::Status DownConvertBatch(const RecordBatchView& batch, int8_t to_magic, int
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::string> DownConvertToLegacyImpl(std::string_view batches, int8_t to_magic,
-                                                    int64_t first_offset, size_t max_bytes) {
+}  // namespace
+}  // namespace legacy_records_internal
+
+std::optional<int8_t> PeekMagic(std::string_view records) {
+  if (records.size() <= kMagicPos) return std::nullopt;
+  return static_cast<int8_t>(records[kMagicPos]);
+}
+
+absl::StatusOr<LegacyConversion> ConvertLegacyToV2(std::string_view message_set,
+                                                   const LegacyLimits& limits) {
+  using namespace legacy_records_internal;
+  std::vector<LegacyEntry> entries;
+  size_t pos = 0;
+  for (size_t index = 0;; ++index) {
+    LegacyEntry e;
+    SAMSA_ASSIGN_OR_RETURN(const bool more, ReadLegacyEntry(message_set, pos, /*inner=*/false,
+                                                            index, limits.max_entry_bytes, &e));
+    if (!more) break;
+    const std::string name = LegacyEntryName(false, index, pos, e.offset);
+    if (!entries.empty() && e.magic != entries.front().magic) {
+      return KafkaError(
+          ErrorCode::kInvalidRecord,
+          fmt::format("{}: Batch magic {} is not the same as the first batch's magic byte {}", name,
+                      static_cast<int>(e.magic), static_cast<int>(entries.front().magic)));
+    }
+    if (e.codec() > kEntryMaxCodec) {
+      return KafkaError(ErrorCode::kUnsupportedCompressionType,
+                        fmt::format("{}: compression codec {} does not exist for magic {}", name,
+                                    static_cast<int>(e.codec()), static_cast<int>(e.magic)));
+    }
+    SAMSA_RETURN_IF_ERROR(CheckLegacyTimestampType(e, name));
+    if (!entries.empty() && (e.codec() != 0 || entries.front().codec() != 0)) {
+      return KafkaError(ErrorCode::kInvalidRecord,
+                        fmt::format("{}: Compressed outer record has more than one batch", name));
+    }
+    entries.push_back(e);
+    pos += e.size;
+  }
+  if (entries.empty()) {
+    return KafkaError(
+        ErrorCode::kInvalidRecord,
+        fmt::format("message set of {} bytes holds no complete entry", message_set.size()));
+  }
+
+  LegacyConversion result;
+  result.magic = entries.front().magic;
+  result.compression = static_cast<CompressionType>(entries.front().codec());
+  std::string inner_set;  // the decompressed records, which `records` view
+  std::vector<LegacyEntry> inner;
+  if (result.compression != CompressionType::kNone) {
+    SAMSA_RETURN_IF_ERROR(
+        ReadLegacyWrapper(entries.front(), limits.max_decompressed_bytes, &inner_set, &inner));
+  }
+  const std::vector<LegacyEntry>& records =
+      result.compression != CompressionType::kNone ? inner : entries;
+  if (records.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return KafkaError(ErrorCode::kInvalidRecord, "message set holds more than 2^31-1 records");
+  }
+
+  RecordBatchOptions options;
+  options.compression = result.compression;
+  RecordBatchBuilder builder(options);
+  for (const LegacyEntry& r : records) {
+    builder.Append(r.timestamp, r.key, r.value);
+  }
+  result.records = builder.num_records();
+  SAMSA_ASSIGN_OR_RETURN(result.batch, builder.Build());
+  return result;
+}
+
+absl::StatusOr<std::string> DownConvertToLegacy(std::string_view batches, int8_t to_magic,
+                                                int64_t first_offset, size_t max_bytes) {
+  using namespace legacy_records_internal;
   if (to_magic != kLegacyMagicV0 && to_magic != kLegacyMagicV1) {
     return absl::InvalidArgumentError(
         fmt::format("down-conversion to magic {}: only 0 and 1", static_cast<int>(to_magic)));
@@ -475,25 +491,6 @@ absl::StatusOr<std::string> DownConvertToLegacyImpl(std::string_view batches, in
     if (fits < converted.size()) break;
   }
   return out;
-}
-
-}  // namespace
-}  // namespace legacy_records_internal
-
-std::optional<int8_t> PeekMagic(std::string_view records) {
-  if (records.size() <= kMagicPos) return std::nullopt;
-  return static_cast<int8_t>(records[kMagicPos]);
-}
-
-absl::StatusOr<LegacyConversion> ConvertLegacyToV2(std::string_view message_set,
-                                                   size_t max_decompressed_bytes) {
-  return legacy_records_internal::ConvertLegacyToV2Impl(message_set, max_decompressed_bytes);
-}
-
-absl::StatusOr<std::string> DownConvertToLegacy(std::string_view batches, int8_t to_magic,
-                                                int64_t first_offset, size_t max_bytes) {
-  return legacy_records_internal::DownConvertToLegacyImpl(batches, to_magic, first_offset,
-                                                          max_bytes);
 }
 
 }  // namespace samsa::record

@@ -28,6 +28,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,17 @@ struct LegacyConversion {
   int32_t records = 0;
 };
 
+// Bounds on a produced message set.
+struct LegacyLimits {
+  // The topic's max.message.bytes: an entry (a record, or a compressed
+  // wrapper), offset and size fields included, larger than this is
+  // MESSAGE_TOO_LARGE, checked before its CRC, as
+  // UnifiedLog.analyzeAndValidateRecords checks each shallow batch.
+  int64_t max_entry_bytes = std::numeric_limits<int32_t>::max();
+  // Decompressed data past this is CORRUPT_MESSAGE (a decompression bomb).
+  size_t max_decompressed_bytes = 256u << 20;
+};
+
 // Converts the message set of one partition of a Produce v0-2 request.
 // Records keep key, value and (magic 1) timestamp; magic 0 records get
 // timestamp -1 (NO_TIMESTAMP). The batch is compressed with the wrapper's
@@ -83,7 +95,8 @@ struct LegacyConversion {
 //   ("Producer should not set timestamp type to LogAppendTime");
 // - an unknown codec (4 = zstd does not exist before magic 2, 5-7):
 //   UNSUPPORTED_COMPRESSION_TYPE; decompressed data past
-//   `max_decompressed_bytes`: CORRUPT_MESSAGE;
+//   `limits.max_decompressed_bytes`: CORRUPT_MESSAGE;
+// - an entry past `limits.max_entry_bytes`: MESSAGE_TOO_LARGE;
 // - no complete entry at all: INVALID_RECORD.
 // Timestamps are not checked against message.timestamp.* here: the caller
 // does that on the batch, as for any v2 produce. A partial entry at the end
@@ -91,7 +104,7 @@ struct LegacyConversion {
 // Kafka's log input stream stops before it (and the log trims it). Bit 3 of
 // a magic-0 entry's attributes means nothing and is ignored.
 absl::StatusOr<LegacyConversion> ConvertLegacyToV2(std::string_view message_set,
-                                                   size_t max_decompressed_bytes = 256u << 20);
+                                                   const LegacyLimits& limits = {});
 
 // Converts v2 batches as a log read returns them (whole batches, then
 // possibly a partial one, which is ignored) to a message set of `to_magic`

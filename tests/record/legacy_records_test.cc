@@ -720,12 +720,48 @@ TEST_CASE("legacy conversion errors: checksums, sizes and truncation", "[record]
     for (int i = 0; i < 2000; ++i) inner += Entry(1, 0, i, 7, std::nullopt, std::string(1000, 'z'));
     const std::string set = Wrapper(1, CompressionType::kGzip, inner);
     REQUIRE(set.size() < 100000);
-    CheckError(ConvertLegacyToV2(set, 1 << 20), ErrorCode::kCorruptMessage);
+    CheckError(ConvertLegacyToV2(set, {.max_decompressed_bytes = 1 << 20}),
+               ErrorCode::kCorruptMessage);
     // The same set under a larger limit converts: it was the limit.
-    absl::StatusOr<LegacyConversion> c = ConvertLegacyToV2(set, 4 << 20);
+    absl::StatusOr<LegacyConversion> c =
+        ConvertLegacyToV2(set, {.max_decompressed_bytes = 4 << 20});
     REQUIRE(c.ok());
     CHECK(c->records == 2000);
   }
+}
+
+// max.message.bytes (UnifiedLog.analyzeAndValidateRecords): each shallow
+// entry, offset and size fields included, before its CRC; not the records
+// inside a wrapper, and not a partial entry at the end, which is never read.
+TEST_CASE("legacy entries past max.message.bytes are MESSAGE_TOO_LARGE", "[record][legacy]") {
+  const std::string small = Entry(1, 0, 0, 5, "k", "v");                  // 12 + 22 + 2 bytes
+  const std::string big = Entry(1, 0, 1, 5, "k", std::string(100, 'v'));  // 12 + 22 + 101
+  REQUIRE(small.size() == 36);
+  REQUIRE(big.size() == 135);
+  CHECK(ConvertLegacyToV2(small + big, {.max_entry_bytes = 135}).ok());
+  CheckError(ConvertLegacyToV2(small + big, {.max_entry_bytes = 134}), ErrorCode::kMessageTooLarge);
+  // The size is checked before the CRC, as Kafka does.
+  std::string corrupt = big;
+  corrupt.back() ^= 0x01;
+  CheckError(ConvertLegacyToV2(small + corrupt, {.max_entry_bytes = 134}),
+             ErrorCode::kMessageTooLarge);
+  CheckError(ConvertLegacyToV2(small + corrupt, {.max_entry_bytes = 135}),
+             ErrorCode::kCorruptMessage);
+  // A wrapper counts as one entry, whatever its records add up to.
+  std::string inner;
+  for (int i = 0; i < 50; ++i) inner += Entry(1, 0, i, 5, std::nullopt, std::string(100, 'z'));
+  const std::string wrapper = Wrapper(1, CompressionType::kGzip, inner);
+  REQUIRE(wrapper.size() < 1000);
+  REQUIRE(inner.size() > 5000);
+  absl::StatusOr<LegacyConversion> c =
+      ConvertLegacyToV2(wrapper, {.max_entry_bytes = static_cast<int64_t>(wrapper.size())});
+  REQUIRE(c.ok());
+  CHECK(c->records == 50);
+  CheckError(
+      ConvertLegacyToV2(wrapper, {.max_entry_bytes = static_cast<int64_t>(wrapper.size()) - 1}),
+      ErrorCode::kMessageTooLarge);
+  // A partial last entry is not read, so not measured either.
+  CHECK(ConvertLegacyToV2(small + big.substr(0, 60), {.max_entry_bytes = 36}).ok());
 }
 
 TEST_CASE("legacy conversion errors: entries that break Kafka's rules", "[record][legacy]") {
@@ -815,7 +851,8 @@ struct LegacyFuzzStats {
 // that parses and whose records all read.
 void ConvertHostile(std::string_view input, LegacyFuzzStats* stats) {
   // A small limit keeps a mutated size from costing a big allocation.
-  absl::StatusOr<LegacyConversion> c = ConvertLegacyToV2(input, 1 << 20);
+  absl::StatusOr<LegacyConversion> c =
+      ConvertLegacyToV2(input, {.max_decompressed_bytes = 1 << 20});
   if (!c.ok()) {
     ++stats->failed;
     REQUIRE(ErrorCodeOf(c.status()) != ErrorCode::kNone);

@@ -188,22 +188,20 @@ ErrorCode FollowerError(Broker::Impl* broker, const TopicPartition& tp, int32_t 
   return current_leader_epoch >= 0 ? ErrorCode::kUnknownLeaderEpoch : ErrorCode::kNotLeaderOrFollower;
 }
 
-// KafkaApis.maybeConvertFetchedData: a Fetch older than v10 cannot carry
-// zstd (KIP-110), so a partition of a topic whose compression.type is zstd
-// answers it with UNSUPPORTED_COMPRESSION_TYPE.
-bool ZstdTopic(Broker::Impl* broker, const TopicPartition& tp) {
+// The topic config KafkaApis.maybeConvertFetchedData looks at for a client
+// older than the log's format (below v10): nullopt without the partition.
+std::optional<LogConfig> OldClientLogConfig(Broker::Impl* broker, const TopicPartition& tp) {
   const std::shared_ptr<Partition> partition = broker->GetPartition(tp);
-  return partition != nullptr && partition->log() != nullptr &&
-         partition->log()->config().compression_type == "zstd";
+  if (partition == nullptr || partition->log() == nullptr) return std::nullopt;
+  return partition->log()->config();
 }
 
 // The stored batches of `part` as a message set of `magic` (0 or 1), or
 // UNSUPPORTED_VERSION when the topic forbids down-conversion.
-absl::StatusOr<std::string> DownConvert(Broker::Impl* broker,
+absl::StatusOr<std::string> DownConvert(const std::optional<LogConfig>& config,
                                         const Broker::Impl::FetchPartitionRequest& part,
                                         std::string_view batches, int8_t magic) {
-  std::shared_ptr<Partition> partition = broker->GetPartition(part.tp);
-  if (partition != nullptr && !partition->log()->config().message_downconversion_enable) {
+  if (config && !config->message_downconversion_enable) {
     return KafkaError(ErrorCode::kUnsupportedVersion,
                       fmt::format("Conversion to message format {} is disabled for partition {}",
                                   magic, part.tp.ToString()));
@@ -298,7 +296,13 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
       continue;
     }
     const Broker::Impl::FetchPartitionResponse& r = results[slot.index];
-    if (version < 10 && ZstdTopic(broker, fetch.partitions[slot.index].tp)) {
+    const Broker::Impl::FetchPartitionRequest& part = fetch.partitions[slot.index];
+    std::optional<LogConfig> config;
+    if (version < 10) config = OldClientLogConfig(broker, part.tp);
+    // KafkaApis.maybeConvertFetchedData: a Fetch older than v10 cannot carry
+    // zstd (KIP-110), so a topic whose compression.type is zstd answers it
+    // with UNSUPPORTED_COMPRESSION_TYPE.
+    if (config && config->compression_type == "zstd") {
       answers.push_back(ErrorPartition(index, ErrorCode::kUnsupportedCompressionType));
       continue;
     }
@@ -320,8 +324,8 @@ Response HandleFetch(const RequestContext& ctx, FetchRequest& request) {
     p.preferred_read_replica = -1;
     if (version < 4) {
       // KafkaApis: down-conversion for a client below the log's format.
-      absl::StatusOr<std::string> converted = DownConvert(broker, fetch.partitions[slot.index],
-                                                          r.records.view(), version <= 1 ? 0 : 1);
+      absl::StatusOr<std::string> converted =
+          DownConvert(config, part, r.records.view(), version <= 1 ? 0 : 1);
       if (!converted.ok()) {
         answers.push_back(ErrorPartition(index, ErrorCodeOf(converted.status())));
         continue;

@@ -122,27 +122,6 @@ bool IsTransactional(const std::optional<BytesRef>& records) {
          (Attributes(*records) & record::kAttrTransactionalBit) != 0;
 }
 
-// A Produce v0-2 legacy message set as one v2 batch, in *out. Each entry
-// (a record, or a compressed wrapper) must fit max.message.bytes, as
-// UnifiedLog.analyzeAndValidateRecords checks every shallow batch.
-absl::Status ConvertLegacy(std::string_view set, int32_t max_message_bytes, std::string* out) {
-  for (size_t pos = 0; pos + record::kLegacyLogOverhead <= set.size();) {
-    const int64_t entry =
-        record::kLegacyLogOverhead + static_cast<int32_t>(ReadBigEndian32(set, pos + 8));
-    if (entry > max_message_bytes) {
-      return KafkaError(ErrorCode::kMessageTooLarge,
-                        fmt::format("The record batch size in the append to {} bytes exceeds the "
-                                    "maximum configured value of {}.",
-                                    entry, max_message_bytes));
-    }
-    if (entry <= static_cast<int64_t>(record::kLegacyLogOverhead)) break;  // the converter says why
-    pos += static_cast<size_t>(entry);
-  }
-  SAMSA_ASSIGN_OR_RETURN(record::LegacyConversion converted, record::ConvertLegacyToV2(set));
-  *out = std::move(converted.batch);
-  return absl::OkStatus();
-}
-
 Response::PartitionProduceResponse ErrorResponse(int32_t index, const absl::Status& status) {
   Response::PartitionProduceResponse p;
   p.index = index;
@@ -203,11 +182,17 @@ Response HandleProduce(const RequestContext& ctx, ProduceRequest& request, absl:
       if (no_records) {
         valid = absl::OkStatus();
       } else if (legacy) {
-        const std::shared_ptr<Partition> partition = broker->GetPartition(tp);
-        valid = partition == nullptr ? absl::OkStatus()
-                                     : ConvertLegacy(p.records->view(),
-                                                     partition->log()->config().max_message_bytes,
-                                                     &converted);
+        // Each entry within max.message.bytes, as UnifiedLog checks each
+        // shallow batch; an unknown partition is reported below.
+        if (const std::shared_ptr<Partition> partition = broker->GetPartition(tp)) {
+          absl::StatusOr<record::LegacyConversion> c = record::ConvertLegacyToV2(
+              p.records->view(), {.max_entry_bytes = partition->log()->config().max_message_bytes});
+          if (c.ok()) {
+            converted = std::move(c->batch);
+          } else {
+            valid = c.status();
+          }
+        }
       } else {
         valid = ValidateRecords(p.records, version);
       }
