@@ -317,6 +317,44 @@ TEST_CASE("ListOffsets: earliest, latest (the high watermark) and by timestamp",
   CHECK(list(-2).offset == 2);
 }
 
+// Kafka's UnifiedLog.legacyFetchOffsetsBefore and
+// Partition.legacyFetchOffsetsForTimestamp (ListOffsets v0): segment base
+// offsets and the log end, newest first, from the newest segment last
+// written at or before the timestamp; a consumer sees the high watermark.
+TEST_CASE("ListOffsets v0: old-style offsets from segments, as Kafka lists them",
+          "[broker][request]") {
+  BrokerFixture f;
+  Broker& b = f.Open();
+  REQUIRE(b.CreateTopic({.name = "t"}).ok());
+  Log* log = f.impl().GetPartition({"t", 0})->log();
+  for (int64_t ts : {1000, 2000, 3000}) {  // segments at 0, 3, 6: ts ts..ts+2 each
+    if (ts > 1000) REQUIRE(log->Roll().ok());
+    REQUIRE(f.impl().Produce({"t", 0}, MakeBatch(3, "v", ts), 1).ok());
+  }
+  const auto list = [&](int64_t ts, int32_t max, bool consumer = false) {
+    auto r = f.impl().LegacyListOffsets({"t", 0}, ts, max, consumer);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  using V = std::vector<int64_t>;
+  CHECK(list(-1, 10) == V{9, 6, 3, 0});  // the log end, then each segment
+  CHECK(list(-1, 2) == V{9, 6});
+  CHECK(list(-2, 10) == V{0});
+  CHECK(list(2500, 10) == V{3, 0});  // segment 3 was last written at 2002
+  CHECK(list(2002, 10) == V{3, 0});
+  CHECK(list(500, 10).empty());
+  CHECK(list(f.clock.NowMs(), 10) == V{9, 6, 3, 0});
+  // A consumer gets the high watermark in place of offsets above it.
+  log->UpdateHighWatermark(Offset(4));
+  CHECK(list(-1, 10, /*consumer=*/true) == V{4, 3, 0});
+  CHECK(list(-1, 10, /*consumer=*/false) == V{9, 6, 3, 0});
+  // No offset below the log start.
+  REQUIRE(f.impl().DeleteRecords({"t", 0}, 2).ok());
+  CHECK(list(-2, 10) == V{2});
+  CHECK(ErrorCodeOf(f.impl().LegacyListOffsets({"nope", 0}, -1, 1, true).status()) ==
+        ErrorCode::kUnknownTopicOrPartition);
+}
+
 TEST_CASE("auto-create makes a topic on first use only when enabled", "[broker][topics]") {
   BrokerFixture f;
   f.config.num_partitions = 4;

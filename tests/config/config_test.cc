@@ -124,6 +124,30 @@ TEST_CASE("log.message.timestamp.*.max.ms reach the topics' log config", "[confi
   CHECK_FALSE(BrokerConfig::FromProperties({{"log.message.timestamp.before.max.ms", "soon"}}).ok());
 }
 
+TEST_CASE("message.downconversion.enable: the broker key is the topics' default", "[config]") {
+  absl::StatusOr<BrokerConfig> defaults = BrokerConfig::FromProperties({});
+  REQUIRE(defaults.ok());
+  CHECK(DefaultLogConfig(*defaults).message_downconversion_enable);
+  std::vector<std::string> warnings;
+  absl::StatusOr<BrokerConfig> off =
+      BrokerConfig::FromProperties({{"log.message.downconversion.enable", "false"}}, &warnings);
+  REQUIRE(off.ok());
+  CHECK(warnings.empty());
+  const LogConfig broker = DefaultLogConfig(*off);
+  CHECK_FALSE(broker.message_downconversion_enable);
+  absl::StatusOr<LogConfig> topic =
+      ApplyTopicConfigs(broker, {{"message.downconversion.enable", "true"}});
+  REQUIRE(topic.ok());
+  CHECK(topic->message_downconversion_enable);
+  for (const ConfigEntry& e : DescribeTopicConfig(broker, {})) {
+    if (e.name == "message.downconversion.enable") CHECK(e.value == "false");
+  }
+  const absl::Status bad =
+      ApplyTopicConfigs(broker, {{"message.downconversion.enable", "maybe"}}).status();
+  CHECK(ErrorCodeOf(bad) == ErrorCode::kInvalidConfig);
+  CHECK_FALSE(BrokerConfig::FromProperties({{"log.message.downconversion.enable", "maybe"}}).ok());
+}
+
 TEST_CASE("producer.id.expiration.ms reaches the logs", "[config]") {
   absl::StatusOr<BrokerConfig> defaults = BrokerConfig::FromProperties({});
   REQUIRE(defaults.ok());

@@ -15,10 +15,12 @@ Independent implementations of the old format write and read it:
    dropped, as the old format has none); auto_offset_reset latest and a
    consumer group with committed offsets work at (0, 9).
 2. Raw requests whose message sets kafka-python's LegacyRecordBatchBuilder
-   builds: a good set stores, a bad CRC is CORRUPT_MESSAGE (2) and a
-   producer's LogAppendTime attribute INVALID_TIMESTAMP (32), nothing stored;
+   builds: a good set stores, a bad CRC is CORRUPT_MESSAGE (2), a
+   producer's LogAppendTime attribute INVALID_TIMESTAMP (32) and an entry
+   past max.message.bytes MESSAGE_TOO_LARGE (10), nothing stored; no
+   records append nothing (offset -1);
    ListOffsets v0 answers old_style_offsets as Kafka's
-   legacyFetchOffsetsBefore does; a topic with
+   legacyFetchOffsetsBefore does (timestamp -3 UNSUPPORTED_VERSION); a topic with
    message.downconversion.enable=false answers Fetch v1 UNSUPPORTED_VERSION
    (35).
 3. kcat (librdkafka) with api.version.request=false and
@@ -165,6 +167,7 @@ def legacy_set(magic, values, mutate=None):
 def raw(bootstrap):
     create(bootstrap, "raw")
     create(bootstrap, "noconv", {"message.downconversion.enable": "false"})
+    create(bootstrap, "small", {"max.message.bytes": "100"})
     client = KafkaClient(bootstrap_servers=bootstrap)
     node = 0
     while not client.ready(node):
@@ -194,8 +197,13 @@ def raw(bootstrap):
         data[12:16] = struct.pack(">I", crc)
     check(produce(2, legacy_set(1, [b"f"], log_append_time))[0] == 32,
           "a producer's LogAppendTime attribute is INVALID_TIMESTAMP")
+    check(produce(2, b"") == (0, -1), "Produce v2 with no records appends nothing: offset -1")
     values = [r.value for r in read_all(bootstrap, "raw", 3)]
     check(values == [b"a", b"b", b"c"], "only the good sets were stored (%s)" % values)
+    # max.message.bytes holds for each entry of an old set, as for a batch.
+    check(produce(2, legacy_set(1, [b"x" * 200]), "small")[0] == 10,
+          "an entry past max.message.bytes is MESSAGE_TOO_LARGE")
+    check(produce(2, legacy_set(1, [b"x" * 20]), "small") == (0, 0), "a smaller one is stored")
 
     # ListOffsets v0: latest is [log end, 0] for one non-empty segment,
     # earliest [0], and max_num_offsets caps the list.
@@ -206,6 +214,7 @@ def raw(bootstrap):
     check(offsets(-1, 10) == (0, [3, 0]), "ListOffsets v0 latest: [3, 0] (%s)" % (offsets(-1, 10),))
     check(offsets(-2, 10) == (0, [0]), "ListOffsets v0 earliest: [0]")
     check(offsets(-1, 1) == (0, [3]), "ListOffsets v0 latest, max_num_offsets 1: [3]")
+    check(offsets(-3, 10)[0] == 35, "ListOffsets v0 with timestamp -3 is UNSUPPORTED_VERSION")
 
     # Down-conversion refused by the topic.
     check(produce(2, legacy_set(1, [b"x"]), "noconv") == (0, 0), "produce to a topic without down-conversion")
